@@ -1,0 +1,175 @@
+//! Findings: what a rule reports, with enough location data for every reporter.
+
+use crate::source::SourceFile;
+use serde::{Deserialize, Serialize};
+use std::ops::Range;
+
+/// How serious a finding is; `--fail-on` compares against it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing; never fails a run by default.
+    Info,
+    /// Should be fixed.
+    Warning,
+    /// Breaks a house rule.
+    Error,
+}
+
+impl Severity {
+    /// Lower-case name as used in reports and config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "info" => Ok(Severity::Info),
+            "warning" => Ok(Severity::Warning),
+            "error" => Ok(Severity::Error),
+            other => Err(format!(
+                "unknown severity `{other}` (expected error, warning or info)"
+            )),
+        }
+    }
+}
+
+/// A place in a file: byte range plus its 1-based line/column start and end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    /// Repo-relative, `/`-separated path.
+    pub path: String,
+    /// Byte range in the file.
+    #[serde(skip)]
+    pub span: Range<usize>,
+    /// 1-based start line.
+    pub line: usize,
+    /// 1-based start column (characters).
+    pub column: usize,
+    /// 1-based end line.
+    pub end_line: usize,
+    /// 1-based end column (exclusive, characters).
+    pub end_column: usize,
+}
+
+impl Location {
+    /// Resolves a byte span of `file` into a location.
+    pub fn new(file: &SourceFile, span: Range<usize>) -> Location {
+        let start = file.position(span.start);
+        let end = file.position(span.end.max(span.start));
+        Location {
+            path: file.path.clone(),
+            span,
+            line: start.line,
+            column: start.column,
+            end_line: end.line,
+            end_column: end.column,
+        }
+    }
+}
+
+/// A secondary location with its own label ("the lifecycle block is here").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Related {
+    /// Where.
+    #[serde(flatten)]
+    pub location: Location,
+    /// What this place has to do with the finding.
+    pub message: String,
+}
+
+/// Whether the rule proved a violation or could not decide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Certainty {
+    /// The rule is broken.
+    Violation,
+    /// The rule could not be verified (an unresolvable value): never reported as clean,
+    /// never counted as a violation; the run exits 3 if nothing worse is found.
+    Unverified,
+}
+
+/// One result of one rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Rule id, e.g. `kyverno-lifecycle`.
+    pub rule: String,
+    /// Severity after config overrides.
+    pub severity: Severity,
+    /// Violation or could-not-verify.
+    pub certainty: Certainty,
+    /// One-sentence description of what is wrong.
+    pub message: String,
+    /// How to fix it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    /// Primary location.
+    #[serde(flatten)]
+    pub location: Location,
+    /// Terraform address `TYPE.NAME` of the enclosing resource (or `module.NAME`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    /// 1-based line of the enclosing resource/module header, for suppression matching.
+    #[serde(skip)]
+    pub resource_line: Option<usize>,
+    /// Secondary locations.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Related>,
+    /// Whether `--fix` can repair it.
+    pub fixable: bool,
+}
+
+impl Finding {
+    /// Sort key for deterministic output: path, line, column, rule, message.
+    pub fn sort_key(&self) -> (&str, usize, usize, &str, &str) {
+        (
+            &self.location.path,
+            self.location.line,
+            self.location.column,
+            &self.rule,
+            &self.message,
+        )
+    }
+
+    /// Whether this finding fails the run at `threshold`.
+    pub fn fails_at(&self, threshold: Severity) -> bool {
+        self.certainty == Certainty::Violation && self.severity >= threshold
+    }
+}
+
+/// A stable 64-bit FNV-1a hash, hex-encoded: fingerprints must not change between runs or
+/// builds (std's hasher is randomly seeded).
+pub fn stable_hash(parts: &[&str]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for byte in part.bytes().chain(std::iter::once(0xff)) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+impl Finding {
+    /// A fingerprint that survives code moving up or down: rule, path, resource address and
+    /// the whitespace-normalized text of the primary span (not line numbers).
+    pub fn fingerprint(&self, file_text: Option<&str>) -> String {
+        let snippet: String = file_text
+            .and_then(|t| t.get(self.location.span.clone()))
+            .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+            .unwrap_or_default();
+        stable_hash(&[
+            &self.rule,
+            &self.location.path,
+            self.resource.as_deref().unwrap_or(""),
+            &snippet,
+        ])
+    }
+}

@@ -1,0 +1,321 @@
+//! Facts gathered from the whole repository before rules run: namespaces and their labels,
+//! and each module directory's locals, variable defaults and namespace resources, so rules
+//! can evaluate simple expressions (`local.ns`, `var.x`, `kubernetes_namespace.x.metadata[0].name`).
+
+use crate::source::SourceFile;
+use crate::syntax::hcl::{self, HclFile};
+use hcl_edit::expr::Expression;
+use hcl_edit::template::Element;
+use hcl_edit::Span;
+use std::collections::{BTreeMap, HashMap};
+
+/// One parsed HCL file, as the index sees it.
+pub struct IndexedFile<'a> {
+    /// The file.
+    pub file: &'a SourceFile,
+    /// Its parse tree.
+    pub hcl: &'a HclFile,
+}
+
+/// An expression together with the file it came from (needed to read its source text).
+#[derive(Clone, Copy)]
+pub struct SourcedExpr<'a> {
+    /// The file holding the expression.
+    pub file: &'a SourceFile,
+    /// The expression.
+    pub expr: &'a Expression,
+}
+
+/// What one module directory declares.
+#[derive(Default)]
+pub struct ModuleScope<'a> {
+    /// `locals { name = expr }`.
+    pub locals: HashMap<String, SourcedExpr<'a>>,
+    /// `variable "name" { default = expr }` (None when there is no default).
+    pub variables: HashMap<String, Option<SourcedExpr<'a>>>,
+    /// `resource "kubernetes_namespace" "x" { metadata { name = expr } }` keyed by `TYPE.x`.
+    pub namespace_resources: HashMap<String, SourcedExpr<'a>>,
+}
+
+/// A `kubernetes_namespace` declared in the repo.
+#[derive(Debug, Clone)]
+pub struct NamespaceDecl {
+    /// File that declares it.
+    pub path: String,
+    /// Terraform address.
+    pub address: String,
+    /// Labels with literal keys and values.
+    pub labels: BTreeMap<String, String>,
+}
+
+/// Repository-wide facts.
+#[derive(Default)]
+pub struct RepoIndex<'a> {
+    modules: HashMap<String, ModuleScope<'a>>,
+    /// Namespaces by evaluated name.
+    pub namespaces: HashMap<String, Vec<NamespaceDecl>>,
+}
+
+/// The result of evaluating an expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// A known string.
+    Known(String),
+    /// Not evaluable here; the text says what blocked it.
+    Unknown(String),
+}
+
+const NAMESPACE_TYPES: &[&str] = &["kubernetes_namespace", "kubernetes_namespace_v1"];
+const MAX_DEPTH: usize = 8;
+
+/// Directory part of a repo-relative path (`""` for the root).
+pub fn dir_of(path: &str) -> &str {
+    path.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
+}
+
+impl<'a> RepoIndex<'a> {
+    /// Builds the index from every parsed HCL file.
+    pub fn build(files: &[IndexedFile<'a>]) -> RepoIndex<'a> {
+        let mut index = RepoIndex::default();
+        for f in files {
+            let scope = index
+                .modules
+                .entry(dir_of(&f.file.path).to_string())
+                .or_default();
+            collect_scope(f, scope);
+        }
+        let mut namespaces: HashMap<String, Vec<NamespaceDecl>> = HashMap::new();
+        for f in files {
+            for (ty, name, block) in hcl::resources(&f.hcl.body) {
+                if !NAMESPACE_TYPES.contains(&ty) {
+                    continue;
+                }
+                let Some(meta) = hcl::block(&block.body, "metadata") else {
+                    continue;
+                };
+                let Some(name_expr) = hcl::attr(&meta.body, "name") else {
+                    continue;
+                };
+                let dir = dir_of(&f.file.path);
+                let Value::Known(ns) = index.eval(dir, f.file, name_expr) else {
+                    continue;
+                };
+                let labels = hcl::attr(&meta.body, "labels")
+                    .map(|l| {
+                        hcl::object_entries(l)
+                            .into_iter()
+                            .filter_map(|(k, v)| match (k, index.eval(dir, f.file, v)) {
+                                (Some(k), Value::Known(v)) => Some((k, v)),
+                                _ => None,
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                namespaces.entry(ns).or_default().push(NamespaceDecl {
+                    path: f.file.path.clone(),
+                    address: format!("{ty}.{name}"),
+                    labels,
+                });
+            }
+        }
+        index.namespaces = namespaces;
+        index
+    }
+
+    /// Evaluates `expr` (found in `file`, in module directory `dir`) to a string.
+    pub fn eval(&self, dir: &str, file: &SourceFile, expr: &Expression) -> Value {
+        self.eval_depth(dir, file, expr, 0)
+    }
+
+    fn eval_depth(&self, dir: &str, file: &SourceFile, expr: &Expression, depth: usize) -> Value {
+        if depth > MAX_DEPTH {
+            return Value::Unknown("reference chain too deep".into());
+        }
+        if let Some(s) = hcl::literal_str(expr) {
+            return Value::Known(s);
+        }
+        match expr {
+            Expression::Number(n) => Value::Known(n.value().to_string()),
+            Expression::Bool(b) => Value::Known(b.value().to_string()),
+            Expression::StringTemplate(t) => {
+                let mut out = String::new();
+                for element in t.iter() {
+                    match element {
+                        Element::Literal(l) => out.push_str(l.value()),
+                        Element::Interpolation(i) => {
+                            match self.eval_depth(dir, file, &i.expr, depth + 1) {
+                                Value::Known(s) => out.push_str(&s),
+                                unknown => return unknown,
+                            }
+                        }
+                        Element::Directive(_) => {
+                            return Value::Unknown("template directive".into())
+                        }
+                    }
+                }
+                Value::Known(out)
+            }
+            Expression::Traversal(_) | Expression::Variable(_) => {
+                let text = hcl::normalized_text(&file.text, expr).unwrap_or_default();
+                self.resolve_reference(dir, &text, depth)
+            }
+            _ => {
+                let text = expr
+                    .span()
+                    .and_then(|s| file.text.get(s))
+                    .unwrap_or("expression")
+                    .trim();
+                Value::Unknown(format!("`{}` is not a literal", shorten(text)))
+            }
+        }
+    }
+
+    fn resolve_reference(&self, dir: &str, reference: &str, depth: usize) -> Value {
+        let scope = self.modules.get(dir);
+        let unknown = |why: &str| Value::Unknown(format!("`{reference}` {why}"));
+        if let Some(name) = reference.strip_prefix("local.") {
+            return match scope.and_then(|s| s.locals.get(name)) {
+                Some(se) => self.eval_depth(dir, se.file, se.expr, depth + 1),
+                None => unknown("is not a local of this module"),
+            };
+        }
+        if let Some(name) = reference.strip_prefix("var.") {
+            return match scope.and_then(|s| s.variables.get(name)) {
+                Some(Some(se)) => self.eval_depth(dir, se.file, se.expr, depth + 1),
+                Some(None) => unknown("has no default (set by the caller or tfvars)"),
+                None => unknown("is not a variable of this module"),
+            };
+        }
+        for ty in NAMESPACE_TYPES {
+            if let Some(rest) = reference.strip_prefix(&format!("{ty}.")) {
+                let Some((name, path)) = rest.split_once('.') else {
+                    break;
+                };
+                if path != "metadata[0].name" && path != "id" {
+                    break;
+                }
+                return match scope.and_then(|s| s.namespace_resources.get(&format!("{ty}.{name}")))
+                {
+                    Some(se) => self.eval_depth(dir, se.file, se.expr, depth + 1),
+                    None => unknown("names no namespace resource in this module"),
+                };
+            }
+        }
+        unknown("cannot be evaluated statically")
+    }
+
+    /// Whether namespace `name` is declared with label `key` = `value`.
+    pub fn namespace_has_label(
+        &self,
+        name: &str,
+        key: &str,
+        value: &str,
+    ) -> Option<&NamespaceDecl> {
+        self.namespaces
+            .get(name)?
+            .iter()
+            .find(|n| n.labels.get(key).map(String::as_str) == Some(value))
+    }
+}
+
+fn collect_scope<'a>(f: &IndexedFile<'a>, scope: &mut ModuleScope<'a>) {
+    for structure in f.hcl.body.iter() {
+        let Some(block) = structure.as_block() else {
+            continue;
+        };
+        match block.ident.as_str() {
+            "locals" => {
+                for attr in block.body.attributes() {
+                    scope.locals.insert(
+                        attr.key.as_str().to_string(),
+                        SourcedExpr {
+                            file: f.file,
+                            expr: &attr.value,
+                        },
+                    );
+                }
+            }
+            "variable" => {
+                if let Some(name) = block.labels.first() {
+                    let default = hcl::attr(&block.body, "default")
+                        .map(|expr| SourcedExpr { file: f.file, expr });
+                    scope.variables.insert(name.as_str().to_string(), default);
+                }
+            }
+            "resource" => {
+                if let [ty, name] = block.labels.as_slice() {
+                    if NAMESPACE_TYPES.contains(&ty.as_str()) {
+                        if let Some(expr) = hcl::block(&block.body, "metadata")
+                            .and_then(|m| hcl::attr(&m.body, "name"))
+                        {
+                            scope.namespace_resources.insert(
+                                format!("{}.{}", ty.as_str(), name.as_str()),
+                                SourcedExpr { file: f.file, expr },
+                            );
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn shorten(text: &str) -> String {
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > 60 {
+        let cut: String = one_line.chars().take(57).collect();
+        format!("{cut}...")
+    } else {
+        one_line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn sf(path: &str, text: &str) -> SourceFile {
+        SourceFile::new(path.into(), PathBuf::from(path), text.into())
+    }
+
+    #[test]
+    fn resolves_locals_vars_and_namespace_references() {
+        let a = sf(
+            "stacks/blog/main.tf",
+            r#"
+locals { ns = "blog" }
+variable "other" { default = "x-${local.ns}" }
+variable "nodefault" {}
+resource "kubernetes_namespace" "blog" {
+  metadata {
+    name = local.ns
+    labels = { "keel.sh/enrolled" = "true" }
+  }
+}
+"#,
+        );
+        let parsed = hcl::parse(&a.text).unwrap();
+        let files = [IndexedFile {
+            file: &a,
+            hcl: &parsed,
+        }];
+        let index = RepoIndex::build(&files);
+        let eval = |src: &str| {
+            let e = hcl_edit::parser::parse_expr(src).unwrap();
+            let probe = sf("stacks/blog/x.tf", src);
+            index.eval("stacks/blog", &probe, &e)
+        };
+        assert_eq!(
+            eval("kubernetes_namespace.blog.metadata[0].name"),
+            Value::Known("blog".into())
+        );
+        assert_eq!(eval("var.other"), Value::Known("x-blog".into()));
+        assert!(matches!(eval("var.nodefault"), Value::Unknown(_)));
+        assert!(matches!(eval("module.x.name"), Value::Unknown(_)));
+        assert!(index
+            .namespace_has_label("blog", "keel.sh/enrolled", "true")
+            .is_some());
+    }
+}

@@ -1,0 +1,20 @@
+//! infra-audit: a policy and drift auditor for infrastructure-as-code repositories.
+//!
+//! Data flows one way: files -> parsed sources -> repository index -> rules -> findings
+//! -> suppressions -> reports. A rule never reads files or prints; a reporter never parses.
+
+pub mod audit;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod declared;
+pub mod docs;
+pub mod finding;
+pub mod index;
+pub mod pack;
+pub mod report;
+pub mod rules;
+pub mod source;
+pub mod suppress;
+pub mod syntax;
+pub mod workspace;

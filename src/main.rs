@@ -1,0 +1,27 @@
+//! Thin entry point: parse arguments, call the library, map the outcome to an exit code.
+
+use clap::Parser;
+use infra_audit::cli::{Cli, Command};
+use infra_audit::commands;
+
+fn main() {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() { 2 } else { 0 };
+            let _ = err.print();
+            std::process::exit(code);
+        }
+    };
+    let outcome = match &cli.command {
+        Command::Audit(args) => commands::audit(args),
+        Command::Rules(args) => commands::rules(args),
+    };
+    match outcome {
+        Ok(code) => std::process::exit(code),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            std::process::exit(2);
+        }
+    }
+}

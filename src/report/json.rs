@@ -1,0 +1,34 @@
+//! The JSON report (schema in docs/json-output.md).
+
+use crate::audit::AuditReport;
+use crate::finding::Severity;
+use serde_json::json;
+
+/// Renders the report as pretty JSON.
+pub fn render(report: &AuditReport, fail_on: Severity) -> String {
+    let (errors, warnings, infos, unverified) = report.counts();
+    let doc = json!({
+        "version": 1,
+        "tool": { "name": "infra-audit", "version": env!("CARGO_PKG_VERSION") },
+        "findings": report.findings.iter().map(|f| {
+            let mut v = serde_json::to_value(f).expect("findings serialize");
+            v["fingerprint"] = json!(f.fingerprint(report.sources.get(&f.location.path).map(String::as_str)));
+            v
+        }).collect::<Vec<_>>(),
+        "skipped": report.skipped,
+        "summary": {
+            "files_scanned": report.files_scanned,
+            "errors": errors,
+            "warnings": warnings,
+            "info": infos,
+            "unverified": unverified,
+            "skipped": report.skipped.len(),
+            "fail_on": fail_on.as_str(),
+            "exit_code": report.exit_code(fail_on),
+            "elapsed_ms": report.elapsed.as_millis() as u64,
+        }
+    });
+    let mut out = serde_json::to_string_pretty(&doc).expect("json renders");
+    out.push('\n');
+    out
+}

@@ -1,0 +1,98 @@
+//! Building findings for one rule and one file.
+
+use super::RuleMeta;
+use crate::finding::{Certainty, Finding, Location, Related, Severity};
+use crate::source::SourceFile;
+use crate::syntax::hcl::Owner;
+use std::ops::Range;
+
+/// Collects the findings one rule reports on one file, filling in the rule's metadata.
+pub struct Emitter<'a> {
+    meta: &'a RuleMeta,
+    file: &'a SourceFile,
+    /// What was reported so far.
+    pub findings: Vec<Finding>,
+}
+
+impl<'a> Emitter<'a> {
+    /// Starts collecting for `meta` on `file`.
+    pub fn new(meta: &'a RuleMeta, file: &'a SourceFile) -> Emitter<'a> {
+        Emitter {
+            meta,
+            file,
+            findings: Vec::new(),
+        }
+    }
+
+    /// Reports a violation at `span`.
+    pub fn violation(&mut self, span: Range<usize>, message: impl Into<String>) -> &mut Finding {
+        self.push(span, message.into(), Certainty::Violation)
+    }
+
+    /// Reports that the rule could not be verified at `span` (never counted as clean).
+    pub fn unverified(&mut self, span: Range<usize>, message: impl Into<String>) -> &mut Finding {
+        self.push(span, message.into(), Certainty::Unverified)
+    }
+
+    fn push(&mut self, span: Range<usize>, message: String, certainty: Certainty) -> &mut Finding {
+        let help = match certainty {
+            Certainty::Violation => self.meta.help.clone(),
+            Certainty::Unverified => Some(
+                "make the value statically resolvable (a literal, a local, or a variable with a default in the same module), or suppress with a reason".into(),
+            ),
+        };
+        self.findings.push(Finding {
+            rule: self.meta.id.clone(),
+            severity: self.meta.severity,
+            certainty,
+            message,
+            help,
+            location: Location::new(self.file, span),
+            resource: None,
+            resource_line: None,
+            related: Vec::new(),
+            fixable: self.meta.fixable,
+        });
+        self.findings.last_mut().expect("just pushed")
+    }
+
+    /// The file being checked.
+    pub fn file(&self) -> &'a SourceFile {
+        self.file
+    }
+}
+
+impl Finding {
+    /// Attaches the enclosing resource or module.
+    pub fn owned_by(&mut self, owner: &Owner, file: &SourceFile) -> &mut Finding {
+        self.resource = Some(owner.address.clone());
+        self.resource_line = Some(file.position(owner.header.start).line);
+        self
+    }
+
+    /// Adds a secondary location.
+    pub fn related(
+        &mut self,
+        file: &SourceFile,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> &mut Finding {
+        self.related.push(Related {
+            location: Location::new(file, span),
+            message: message.into(),
+        });
+        self
+    }
+
+    /// Overrides the severity (for a parameter with its own, lower severity).
+    pub fn severity(&mut self, severity: Severity) -> &mut Finding {
+        self.severity = severity;
+        self
+    }
+
+    /// Replaces the help text.
+    pub fn help(&mut self, help: impl Into<String>) -> &mut Finding {
+        self.help = Some(help.into());
+        self
+    }
+}

@@ -1,0 +1,278 @@
+//! `forbidden-value`: a literal (legacy host name, hard-coded address) must not appear in
+//! code or configuration, outside comments and prose. Instances: `legacy-postgres-host`,
+//! `legacy-redis-host`, `hardcoded-nfs-server` (seeds 000 and 002).
+
+use super::{Check, Emitter, FileContext};
+use crate::source::{FileKind, SourceFile};
+use crate::syntax::comments::hash_comment_start;
+use crate::syntax::hcl::Literal;
+use anyhow::{bail, Context, Result};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+use std::ops::Range;
+
+/// Parameters of a `forbidden-value` instance.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// The forbidden spellings; the longest match wins (list `.svc.cluster.local` forms too).
+    pub values: Vec<String>,
+    /// What to use instead, e.g. `var.postgresql_host`.
+    #[serde(default)]
+    pub replacement: Option<String>,
+    /// Why the value is forbidden (message tail).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// When set, only report occurrences in these contexts: `KEY` (attribute or YAML key),
+    /// or `BLOCK.KEY` (attribute in that block, YAML key under that parent key).
+    #[serde(default)]
+    pub contexts: Vec<String>,
+    /// In non-HCL files, a line containing one of these words (case-insensitive) is in context.
+    #[serde(default)]
+    pub context_words: Vec<String>,
+    /// Paths (globs, repo-relative) where the value is allowed (where it is defined).
+    #[serde(default)]
+    pub allow_paths: Vec<String>,
+}
+
+/// The check.
+pub struct ForbiddenValue {
+    params: Params,
+    values: Vec<String>,
+    allow: GlobSet,
+}
+
+impl ForbiddenValue {
+    /// Builds the check, compiling the allow-list globs.
+    pub fn new(params: Params) -> Result<Self> {
+        if params.values.iter().any(|v| v.is_empty()) || params.values.is_empty() {
+            bail!("`values` must list at least one non-empty value");
+        }
+        let mut values = params.values.clone();
+        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        let mut builder = GlobSetBuilder::new();
+        for pattern in &params.allow_paths {
+            builder.add(
+                Glob::new(pattern)
+                    .with_context(|| format!("bad glob `{pattern}` in allow_paths"))?,
+            );
+        }
+        Ok(ForbiddenValue {
+            allow: builder.build()?,
+            values,
+            params,
+        })
+    }
+
+    /// Occurrences of any value in `text[range]`, on name boundaries, longest first.
+    fn find(&self, text: &str, range: Range<usize>) -> Vec<(Range<usize>, &str)> {
+        let hay = &text[range.clone()];
+        let mut found: Vec<(Range<usize>, &str)> = Vec::new();
+        for value in &self.values {
+            for (i, _) in hay.match_indices(value.as_str()) {
+                let span = range.start + i..range.start + i + value.len();
+                if found
+                    .iter()
+                    .any(|(s, _)| s.start < span.end && span.start < s.end)
+                {
+                    continue;
+                }
+                if on_boundary(text, &span) {
+                    found.push((span, value.as_str()));
+                }
+            }
+        }
+        found.sort_by_key(|(s, _)| s.start);
+        found
+    }
+
+    fn hcl_in_context(&self, lit: &Literal) -> bool {
+        if self.params.contexts.is_empty() {
+            return true;
+        }
+        let innermost = lit.blocks.last().map(String::as_str);
+        let innermost_label = lit.block_labels.last().and_then(|l| l.as_deref());
+        self.params
+            .contexts
+            .iter()
+            .any(|c| match c.split_once('.') {
+                Some((block, key)) => {
+                    key == lit.attr
+                        && (innermost == Some(block)
+                            || (innermost == Some("dynamic") && innermost_label == Some(block)))
+                }
+                None => c == &lit.attr,
+            })
+    }
+
+    fn text_in_context(&self, file: &SourceFile, line: usize, code: &str) -> bool {
+        if self.params.contexts.is_empty() {
+            return true;
+        }
+        let lower = code.to_ascii_lowercase();
+        if self
+            .params
+            .context_words
+            .iter()
+            .any(|w| lower.contains(&w.to_ascii_lowercase()))
+        {
+            return true;
+        }
+        let Some(key) = line_key(code) else {
+            return false;
+        };
+        self.params
+            .contexts
+            .iter()
+            .any(|c| match c.split_once('.') {
+                Some((parent, k)) => k == key && parent_key(file, line).as_deref() == Some(parent),
+                None => c == key,
+            })
+    }
+
+    fn report(
+        &self,
+        out: &mut Emitter,
+        span: Range<usize>,
+        value: &str,
+        whole_string: bool,
+        owner: Option<&crate::syntax::hcl::Owner>,
+    ) {
+        let p = &self.params;
+        let mut message = format!("`{value}` must not be hard-coded");
+        if let Some(reason) = &p.reason {
+            message.push_str(": ");
+            message.push_str(reason);
+        }
+        let help = p.replacement.as_ref().map(|r| {
+            if whole_string {
+                format!("use `{r}` instead of the string literal")
+            } else {
+                format!("use `${{{r}}}` in place of `{value}`")
+            }
+        });
+        let file = out.file();
+        let f = out.violation(span, message);
+        if let Some(help) = help {
+            f.help = Some(help);
+        }
+        if let Some(owner) = owner {
+            f.owned_by(owner, file);
+        }
+    }
+}
+
+/// Whether a match is a whole host/address, not part of a longer name.
+fn on_boundary(text: &str, span: &Range<usize>) -> bool {
+    let bytes = text.as_bytes();
+    let name_char = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+    let before_ok = span.start == 0 || {
+        let b = bytes[span.start - 1];
+        !name_char(b) && b != b'.'
+    };
+    let after_ok = match bytes.get(span.end) {
+        None => true,
+        Some(&b) if name_char(b) => false,
+        Some(b'.') => !bytes.get(span.end + 1).is_some_and(|&n| name_char(n)),
+        Some(_) => true,
+    };
+    before_ok && after_ok
+}
+
+/// The key of a `key: value` / `key = value` line (YAML, INI, shell assignment).
+fn line_key(code: &str) -> Option<&str> {
+    let t = code.trim_start().trim_start_matches("- ").trim_start();
+    let end = t.find([':', '='])?;
+    let key = t[..end].trim().trim_matches(['"', '\'']);
+    (!key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)))
+    .then_some(key)
+}
+
+/// The YAML parent key of `line`: the nearest earlier line with less indentation.
+fn parent_key(file: &SourceFile, line: usize) -> Option<String> {
+    let indent = |s: &str| s.len() - s.trim_start().len();
+    let own = indent(file.line_text(line));
+    (1..line).rev().map(|l| file.line_text(l)).find_map(|t| {
+        if t.trim().is_empty() || t.trim_start().starts_with('#') || indent(t) >= own {
+            return None;
+        }
+        Some(line_key(t).map(str::to_string))
+    })?
+}
+
+impl Check for ForbiddenValue {
+    fn check(&self, ctx: &FileContext, out: &mut Emitter) {
+        let file = ctx.file;
+        if !file.kind.is_code() || self.allow.is_match(&file.path) {
+            return;
+        }
+        if let Some(hcl_file) = ctx.hcl {
+            for lit in &hcl_file.literals {
+                if !self.hcl_in_context(lit) {
+                    continue;
+                }
+                for (span, value) in self.find(&file.text, lit.span.clone()) {
+                    let whole = lit.span.end - lit.span.start == span.end - span.start + 2
+                        && lit.kind == crate::syntax::hcl::LiteralKind::String;
+                    self.report(out, span, value, whole, lit.owner.as_ref());
+                }
+            }
+            return;
+        }
+        if file.kind == FileKind::Hcl {
+            return; // did not parse: reported as parse-error
+        }
+        for (line, text) in file.lines() {
+            let code = match file.kind {
+                FileKind::Json => text,
+                _ => &text[..hash_comment_start(text).unwrap_or(text.len())],
+            };
+            if code.trim().is_empty() {
+                continue;
+            }
+            let start = file.line_range(line).start;
+            let hits = self.find(&file.text, start..start + code.len());
+            if hits.is_empty() || !self.text_in_context(file, line, code) {
+                continue;
+            }
+            for (span, value) in hits {
+                self.report(out, span, value, false, None);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boundaries() {
+        let t =
+            "a postgresql.dbaas:5432 xpostgresql.dbaas postgresql.dbaas.example postgresql.dbaas.";
+        let ok = |s: usize, e: usize| on_boundary(t, &(s..e));
+        assert!(ok(2, 18));
+        assert!(!ok(25, 41));
+        assert!(!ok(42, 58));
+        assert!(ok(67, 83));
+        let ip = "192.168.1.127:/srv 192.168.1.1270";
+        assert!(on_boundary(ip, &(0..13)));
+        assert!(!on_boundary(ip, &(19..32)));
+    }
+
+    #[test]
+    fn keys_and_parents() {
+        assert_eq!(line_key("  server: 1.2.3.4"), Some("server"));
+        assert_eq!(line_key("- host=x"), Some("host"));
+        assert_eq!(line_key("NFS_SERVER=1.2.3.4"), Some("NFS_SERVER"));
+        let f = SourceFile::new(
+            "v.yaml".into(),
+            "v.yaml".into(),
+            "nfs:\n  server: 1.2.3.4\n".into(),
+        );
+        assert_eq!(parent_key(&f, 2).as_deref(), Some("nfs"));
+    }
+}

@@ -1,0 +1,228 @@
+//! `keel-lifecycle`: workloads in Keel-enrolled namespaces must ignore the fields Keel and
+//! its Kyverno policy rewrite (seed 002, KYVERNO_LIFECYCLE_V2 / KEEL_IGNORE_IMAGE /
+//! KEEL_LIFECYCLE_V1): the keel.sh annotations, each container's image, and the
+//! rollout-bookkeeping annotations.
+
+use super::lifecycle::IgnoreList;
+use super::{Check, Emitter, FileContext};
+use crate::index::{dir_of, Value};
+use crate::syntax::hcl::{self, owner_of};
+use hcl_edit::structure::{Block, Body};
+use hcl_edit::Span;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// A label (or annotation) key and value.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelMatch {
+    /// Label key.
+    pub key: String,
+    /// Label value.
+    pub value: String,
+}
+
+/// Parameters of a `keel-lifecycle` instance.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// Workload resource types the rule applies to.
+    pub resource_types: Vec<String>,
+    /// Namespace label that enrols a namespace.
+    pub enrolled_label: LabelMatch,
+    /// Workload label or annotation that opts a workload out.
+    pub opt_out: LabelMatch,
+    /// Annotations the policy injects on the workload's metadata (ignored as
+    /// `metadata[0].annotations["KEY"]`, unless the workload declares them itself).
+    #[serde(default)]
+    pub annotations: Vec<String>,
+    /// Paths every enrolled workload must ignore.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// Extra paths per resource type.
+    #[serde(default)]
+    pub paths_by_type: BTreeMap<String, Vec<String>>,
+    /// Require `container[N].image` / `init_container[N].image` per container.
+    #[serde(default = "yes")]
+    pub container_images: bool,
+    /// Path of the pod spec inside the workload.
+    #[serde(default = "default_pod_spec")]
+    pub pod_spec_path: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_pod_spec() -> String {
+    "spec[0].template[0].spec[0]".into()
+}
+
+/// The check.
+pub struct KeelLifecycle {
+    params: Params,
+}
+
+impl KeelLifecycle {
+    /// Builds the check.
+    pub fn new(params: Params) -> Self {
+        KeelLifecycle { params }
+    }
+}
+
+/// Whether metadata labels or annotations carry `key = value`.
+fn metadata_has(meta: Option<&Block>, key: &str, value: &str) -> bool {
+    let Some(meta) = meta else { return false };
+    ["labels", "annotations"].iter().any(|map| {
+        hcl::attr(&meta.body, map)
+            .and_then(|m| hcl::object_get(m, key))
+            .and_then(hcl::literal_str)
+            .is_some_and(|v| v == value)
+    })
+}
+
+fn declared_annotation(meta: Option<&Block>, key: &str) -> bool {
+    meta.and_then(|m| hcl::attr(&m.body, "annotations"))
+        .and_then(|a| hcl::object_get(a, key))
+        .is_some()
+}
+
+/// Counts `NAME` blocks in a pod spec; `None` when a `dynamic "NAME"` block makes it unknown.
+fn count_blocks(pod: &Body, name: &str) -> Option<usize> {
+    if hcl::dynamic_blocks(pod, name).next().is_some() {
+        return None;
+    }
+    Some(hcl::blocks(pod, name).count())
+}
+
+impl Check for KeelLifecycle {
+    fn check(&self, ctx: &FileContext, out: &mut Emitter) {
+        let Some(hcl_file) = ctx.hcl else { return };
+        let file = ctx.file;
+        let p = &self.params;
+        let dir = dir_of(&file.path);
+        for (ty, _name, resource) in hcl::resources(&hcl_file.body) {
+            if !p.resource_types.iter().any(|t| t == ty) {
+                continue;
+            }
+            let Some(owner) = owner_of(resource) else {
+                continue;
+            };
+            let meta = hcl::block(&resource.body, "metadata");
+            if metadata_has(meta, &p.opt_out.key, &p.opt_out.value) {
+                continue;
+            }
+            let ns_expr = meta.and_then(|m| hcl::attr(&m.body, "namespace"));
+            let namespace = match ns_expr {
+                None => Value::Known("default".into()),
+                Some(e) => ctx.repo.eval(dir, file, e),
+            };
+            let namespace = match namespace {
+                Value::Known(ns) => ns,
+                Value::Unknown(why) => {
+                    let span = ns_expr
+                        .and_then(|e| e.span())
+                        .unwrap_or(owner.header.clone());
+                    out.unverified(
+                        owner.header.clone(),
+                        format!(
+                            "could not verify `{}`: its namespace could not be resolved ({why}), so whether Keel manages it is unknown",
+                            owner.address
+                        ),
+                    )
+                    .owned_by(&owner, file)
+                    .related(file, span, "namespace");
+                    continue;
+                }
+            };
+            let Some(ns_decl) = ctx.repo.namespace_has_label(
+                &namespace,
+                &p.enrolled_label.key,
+                &p.enrolled_label.value,
+            ) else {
+                continue;
+            };
+
+            let mut required: Vec<String> = Vec::new();
+            for key in &p.annotations {
+                if !declared_annotation(meta, key) {
+                    required.push(format!("metadata[0].annotations[\"{key}\"]"));
+                }
+            }
+            let mut unknown_counts = Vec::new();
+            if p.container_images {
+                let pod_path = super::lifecycle::path_blocks(&p.pod_spec_path);
+                if let Some(pod) = hcl::block_path(&resource.body, &pod_path) {
+                    for kind in ["container", "init_container"] {
+                        match count_blocks(&pod.body, kind) {
+                            Some(n) => required.extend(
+                                (0..n).map(|i| format!("{}.{kind}[{i}].image", p.pod_spec_path)),
+                            ),
+                            None => unknown_counts.push(kind),
+                        }
+                    }
+                }
+            }
+            required.extend(p.paths.iter().cloned());
+            if let Some(extra) = p.paths_by_type.get(ty) {
+                required.extend(extra.iter().cloned());
+            }
+
+            let ignore = IgnoreList::of(file, resource);
+            let missing: Vec<&String> = required
+                .iter()
+                .filter(|path| !ignore.as_ref().is_some_and(|l| l.covers(path)))
+                .collect();
+            let ns_note = format!(
+                "namespace `{namespace}` is enrolled in Keel by `{}` in {}",
+                ns_decl.address, ns_decl.path
+            );
+            if !missing.is_empty() {
+                let list = missing
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let f = out.violation(
+                    owner.header.clone(),
+                    format!(
+                        "`{}` is in Keel-enrolled namespace `{namespace}` but lifecycle.ignore_changes is missing {} entr{}: {list}",
+                        owner.address,
+                        missing.len(),
+                        if missing.len() == 1 { "y" } else { "ies" }
+                    ),
+                );
+                f.owned_by(&owner, file);
+                if let Some(list) = &ignore {
+                    f.related(file, list.ident_span.clone(), "lifecycle block");
+                }
+                f.help = Some(format!("{}; {}", ns_note, p_help(&p.opt_out)));
+            }
+            for kind in unknown_counts {
+                let span = hcl::block_path(
+                    &resource.body,
+                    &super::lifecycle::path_blocks(&p.pod_spec_path),
+                )
+                .and_then(|pod| hcl::dynamic_blocks(&pod.body, kind).next())
+                .and_then(|b| b.span())
+                .unwrap_or(owner.header.clone());
+                out.unverified(
+                    owner.header.clone(),
+                    format!(
+                        "could not verify the `{kind}[N].image` entries of `{}`: a `dynamic \"{kind}\"` block makes the number of {kind}s unknown",
+                        owner.address
+                    ),
+                )
+                .owned_by(&owner, file)
+                .related(file, span, format!("dynamic \"{kind}\""));
+            }
+        }
+    }
+}
+
+fn p_help(opt_out: &LabelMatch) -> String {
+    format!(
+        "add the missing lines to ignore_changes (canonical block in AGENTS.md), or opt the workload out with `{} = \"{}\"` in its metadata labels",
+        opt_out.key, opt_out.value
+    )
+}

@@ -1,0 +1,120 @@
+//! Reading a resource's `lifecycle { ignore_changes = [...] }` the way Terraform does.
+
+use crate::source::SourceFile;
+use crate::syntax::hcl;
+use hcl_edit::expr::Expression;
+use hcl_edit::structure::Block;
+use hcl_edit::Span;
+use std::ops::Range;
+
+/// The ignore list of one resource.
+pub struct IgnoreList {
+    /// Span of the `lifecycle` block.
+    pub block_span: Range<usize>,
+    /// Span of the `lifecycle` identifier (for labels).
+    pub ident_span: Range<usize>,
+    /// `ignore_changes = all`.
+    pub all: bool,
+    /// Whether an `ignore_changes` attribute exists at all.
+    pub has_attribute: bool,
+    /// Normalized entry paths with their spans.
+    pub entries: Vec<(String, Range<usize>)>,
+    /// The array's span, when `ignore_changes` is a list.
+    pub array_span: Option<Range<usize>>,
+}
+
+impl IgnoreList {
+    /// Reads the first `lifecycle` block of a resource; `None` when there is none.
+    pub fn of(file: &SourceFile, resource: &Block) -> Option<IgnoreList> {
+        let lifecycle = hcl::block(&resource.body, "lifecycle")?;
+        let block_span = lifecycle.span().unwrap_or(0..0);
+        let ident_span = lifecycle.ident.span().unwrap_or(block_span.clone());
+        let mut list = IgnoreList {
+            block_span,
+            ident_span,
+            all: false,
+            has_attribute: false,
+            entries: Vec::new(),
+            array_span: None,
+        };
+        let Some(value) = hcl::attr(&lifecycle.body, "ignore_changes") else {
+            return Some(list);
+        };
+        list.has_attribute = true;
+        match value {
+            Expression::Variable(v) if v.as_str() == "all" => list.all = true,
+            Expression::Array(items) => {
+                list.array_span = value.span();
+                for item in items.iter() {
+                    if let (Some(path), Some(span)) =
+                        (hcl::normalized_text(&file.text, item), item.span())
+                    {
+                        if path == "all" {
+                            list.all = true;
+                        }
+                        list.entries.push((path, span));
+                    }
+                }
+            }
+            _ => {}
+        }
+        Some(list)
+    }
+
+    /// Whether Terraform would ignore `path` (an entry equal to it or to one of its parents).
+    pub fn covers(&self, path: &str) -> bool {
+        self.all
+            || self
+                .entries
+                .iter()
+                .any(|(entry, _)| path_covers(entry, path))
+    }
+
+    /// The entry equal to `path`, if any.
+    pub fn entry(&self, path: &str) -> Option<&Range<usize>> {
+        self.entries.iter().find(|(e, _)| e == path).map(|(_, s)| s)
+    }
+}
+
+/// Whether ignoring `entry` ignores `path`: equal, or `path` is inside `entry`.
+pub fn path_covers(entry: &str, path: &str) -> bool {
+    match path.strip_prefix(entry) {
+        Some("") => true,
+        Some(rest) => rest.starts_with('[') || rest.starts_with('.'),
+        None => false,
+    }
+}
+
+/// Block identifiers along an attribute path: `spec[0].template[0].spec[0].dns_config`
+/// gives `["spec", "template", "spec", "dns_config"]`.
+pub fn path_blocks(path: &str) -> Vec<&str> {
+    path.split('.')
+        .map(|part| part.split('[').next().unwrap_or(part))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coverage_is_prefix_by_path_component() {
+        let dep = "spec[0].template[0].spec[0].dns_config";
+        let cron = "spec[0].job_template[0].spec[0].template[0].spec[0].dns_config";
+        assert!(path_covers(dep, dep));
+        assert!(!path_covers(dep, cron));
+        assert!(!path_covers(cron, dep));
+        assert!(path_covers(
+            "metadata[0].annotations",
+            "metadata[0].annotations[\"keel.sh/policy\"]"
+        ));
+        assert!(!path_covers(
+            "metadata[0].annotation",
+            "metadata[0].annotations"
+        ));
+        assert_eq!(
+            path_blocks(dep),
+            vec!["spec", "template", "spec", "dns_config"]
+        );
+    }
+}

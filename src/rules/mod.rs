@@ -1,0 +1,168 @@
+//! Rule kinds (Rust code) and rule instances (data from packs).
+//!
+//! A *kind* knows how to check something ("resources of type T must ignore path P");
+//! an *instance* gives it an id, a severity and parameters. Packs under `rules/` list
+//! instances, so users add rules without touching Rust.
+
+mod emit;
+pub mod exports_fsid;
+pub mod forbidden_value;
+pub mod inline_nfs_volume;
+pub mod keel_lifecycle;
+pub mod lifecycle;
+pub mod lifecycle_ignore;
+pub mod nfs_mount_options;
+pub mod storage_class;
+
+pub use emit::Emitter;
+
+use crate::finding::Severity;
+use crate::index::RepoIndex;
+use crate::source::SourceFile;
+use crate::syntax::hcl::HclFile;
+use anyhow::{Context as _, Result};
+use serde::de::DeserializeOwned;
+
+/// Everything a check may look at for one file.
+pub struct FileContext<'a> {
+    /// The file being checked.
+    pub file: &'a SourceFile,
+    /// Its parsed HCL, when it is an HCL file that parsed.
+    pub hcl: Option<&'a HclFile>,
+    /// Facts gathered from the whole repository (namespaces, locals, variables).
+    pub repo: &'a RepoIndex<'a>,
+}
+
+/// The code side of a rule kind: checks one file and emits findings.
+pub trait Check: Send + Sync {
+    /// Checks `ctx.file`, pushing findings into `out`.
+    fn check(&self, ctx: &FileContext, out: &mut Emitter);
+}
+
+/// Identity and presentation of a rule instance.
+#[derive(Debug, Clone)]
+pub struct RuleMeta {
+    /// Stable id, e.g. `kyverno-lifecycle`.
+    pub id: String,
+    /// Kind implementing it, e.g. `lifecycle-ignore`.
+    pub kind: String,
+    /// Severity after overrides.
+    pub severity: Severity,
+    /// One-line summary for `rules` and SARIF.
+    pub summary: String,
+    /// How to fix, shown under each finding.
+    pub help: Option<String>,
+    /// Whether `--fix` can repair its findings.
+    pub fixable: bool,
+}
+
+/// A rule instance ready to run.
+pub struct Rule {
+    /// Its metadata.
+    pub meta: RuleMeta,
+    /// Its check.
+    pub check: Box<dyn Check>,
+}
+
+/// A rule kind: its name, what it does, and how to build it from parameters.
+pub struct Kind {
+    /// Name used in packs (`kind:`).
+    pub name: &'static str,
+    /// What the kind checks.
+    pub description: &'static str,
+    /// Builds a check from the instance's parameters.
+    pub build: fn(serde_json::Value) -> Result<Box<dyn Check>>,
+}
+
+/// Every rule kind this build knows.
+pub const KINDS: &[Kind] = &[
+    Kind {
+        name: "lifecycle-ignore",
+        description: "resources of given types must list a path in lifecycle.ignore_changes, tagged with a marker comment",
+        build: |p| Ok(Box::new(lifecycle_ignore::LifecycleIgnore::new(params(p)?)?)),
+    },
+    Kind {
+        name: "keel-lifecycle",
+        description: "workloads in Keel-enrolled namespaces must ignore the fields Keel rewrites",
+        build: |p| Ok(Box::new(keel_lifecycle::KeelLifecycle::new(params(p)?))),
+    },
+    Kind {
+        name: "required-storage-class",
+        description: "PVCs of listed services (or with a name suffix) must use a given storage class",
+        build: |p| Ok(Box::new(storage_class::RequiredStorageClass::new(params(p)?))),
+    },
+    Kind {
+        name: "explicit-storage-class",
+        description: "PVCs must name their storage class instead of binding to the cluster default",
+        build: |p| Ok(Box::new(storage_class::ExplicitStorageClass::new(params(p)?))),
+    },
+    Kind {
+        name: "nfs-mount-options",
+        description: "NFS persistent volumes and storage classes must set the NFS version (and recommended options)",
+        build: |p| Ok(Box::new(nfs_mount_options::NfsMountOptions::new(params(p)?))),
+    },
+    Kind {
+        name: "inline-nfs-volume",
+        description: "pod specs must not declare inline nfs {} volumes",
+        build: |p| Ok(Box::new(inline_nfs_volume::InlineNfsVolume::new(params(p)?))),
+    },
+    Kind {
+        name: "forbidden-value",
+        description: "a literal value (host name, address) must not appear in code or config",
+        build: |p| Ok(Box::new(forbidden_value::ForbiddenValue::new(params(p)?)?)),
+    },
+    Kind {
+        name: "exports-fsid",
+        description: "an NFS exports file must not give a forbidden fsid to an export",
+        build: |p| Ok(Box::new(exports_fsid::ExportsFsid::new(params(p)?))),
+    },
+];
+
+/// Looks up a kind by name.
+pub fn kind(name: &str) -> Option<&'static Kind> {
+    KINDS.iter().find(|k| k.name == name)
+}
+
+/// Ids of the rules the engine itself reports (not from packs).
+pub const BUILTIN_RULES: &[(&str, Severity, &str)] = &[
+    (
+        "parse-error",
+        Severity::Error,
+        "a file could not be parsed, so it could not be audited",
+    ),
+    (
+        "unused-suppression",
+        Severity::Warning,
+        "an infra-audit:ignore comment suppresses nothing",
+    ),
+    (
+        "invalid-suppression",
+        Severity::Warning,
+        "an infra-audit:ignore comment is malformed (no reason, unknown rule, bad date)",
+    ),
+];
+
+fn params<T: DeserializeOwned>(value: serde_json::Value) -> Result<T> {
+    let value = if value.is_null() {
+        serde_json::Value::Object(Default::default())
+    } else {
+        value
+    };
+    serde_json::from_value(value).context("invalid rule parameters")
+}
+
+/// Resource types that carry a pod template (workloads).
+pub fn is_workload_type(resource_type: &str) -> bool {
+    let base = resource_type.strip_suffix("_v1").unwrap_or(resource_type);
+    matches!(
+        base,
+        "kubernetes_deployment"
+            | "kubernetes_stateful_set"
+            | "kubernetes_daemon_set"
+            | "kubernetes_daemonset"
+            | "kubernetes_cron_job"
+            | "kubernetes_job"
+            | "kubernetes_pod"
+            | "kubernetes_replication_controller"
+    )
+}

@@ -1,0 +1,254 @@
+//! One file of the audited repository as text, with the line index every report needs.
+
+use std::ops::Range;
+use std::path::PathBuf;
+
+/// What kind of text a file holds; decides which parser and which rules see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FileKind {
+    /// Terraform / Terragrunt HCL: `.tf`, `.hcl`, `.tfvars`.
+    Hcl,
+    /// YAML: `.yaml`, `.yml`.
+    Yaml,
+    /// JSON: `.json` (no comments).
+    Json,
+    /// Shell, Python, INI, templates and other code or config with `#`-style comments.
+    HashComments,
+    /// Markdown and other prose: never scanned for forbidden values.
+    Prose,
+    /// Any other text file (read by rules that name it explicitly, such as the exports file).
+    Other,
+}
+
+impl FileKind {
+    /// Classifies a file by its name.
+    pub fn from_path(path: &str) -> FileKind {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+        match ext.as_deref() {
+            Some("tf" | "hcl" | "tfvars") => FileKind::Hcl,
+            Some("yaml" | "yml") => FileKind::Yaml,
+            Some("json") => FileKind::Json,
+            Some(
+                "sh" | "bash" | "zsh" | "py" | "ini" | "cfg" | "conf" | "tpl" | "tmpl" | "env"
+                | "toml" | "properties" | "rb" | "pl",
+            ) => FileKind::HashComments,
+            Some("md" | "markdown" | "txt" | "rst" | "adoc") => FileKind::Prose,
+            _ => FileKind::Other,
+        }
+    }
+
+    /// Whether this kind holds code or configuration (as opposed to prose).
+    pub fn is_code(self) -> bool {
+        !matches!(self, FileKind::Prose)
+    }
+}
+
+/// A UTF-8 source file with a precomputed line index.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Path relative to the repository root, `/`-separated.
+    pub path: String,
+    /// Absolute path on disk (for `--fix` and error messages).
+    pub abs_path: PathBuf,
+    /// The file's text, exactly as read.
+    pub text: String,
+    /// What kind of file this is.
+    pub kind: FileKind,
+    line_starts: Vec<usize>,
+}
+
+/// A 1-based line/column position; columns count Unicode scalar values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Position {
+    /// 1-based line number.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+}
+
+impl SourceFile {
+    /// Wraps already-read text; `path` must be repo-relative.
+    pub fn new(path: String, abs_path: PathBuf, text: String) -> SourceFile {
+        let kind = FileKind::from_path(&path);
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        SourceFile {
+            path,
+            abs_path,
+            text,
+            kind,
+            line_starts,
+        }
+    }
+
+    /// The 1-based line holding byte `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        match self.line_starts.binary_search(&offset) {
+            Ok(i) => i + 1,
+            Err(i) => i,
+        }
+    }
+
+    /// The 1-based position of byte `offset` (clamped to the text).
+    pub fn position(&self, offset: usize) -> Position {
+        let offset = self.floor_char_boundary(offset.min(self.text.len()));
+        let line = self.line_of(offset);
+        let start = self.line_starts[line - 1];
+        let column = self.text[start..offset].chars().count() + 1;
+        Position { line, column }
+    }
+
+    /// Number of lines (a final newline does not start a new line).
+    pub fn line_count(&self) -> usize {
+        if self.text.ends_with('\n') {
+            self.line_starts.len() - 1
+        } else {
+            self.line_starts.len()
+        }
+    }
+
+    /// Byte range of 1-based `line`, without its line terminator (`\n` or `\r\n`).
+    pub fn line_range(&self, line: usize) -> Range<usize> {
+        let start = self.line_starts[line - 1];
+        let mut end = self
+            .line_starts
+            .get(line)
+            .map(|next| next - 1)
+            .unwrap_or(self.text.len());
+        if end > start && self.text.as_bytes()[end - 1] == b'\r' {
+            end -= 1;
+        }
+        start..end
+    }
+
+    /// Text of 1-based `line`, without its line terminator.
+    pub fn line_text(&self, line: usize) -> &str {
+        &self.text[self.line_range(line)]
+    }
+
+    /// Iterates `(line_number, text)` over all lines.
+    pub fn lines(&self) -> impl Iterator<Item = (usize, &str)> {
+        (1..=self.line_count()).map(move |l| (l, self.line_text(l)))
+    }
+
+    fn floor_char_boundary(&self, mut offset: usize) -> usize {
+        while offset > 0 && !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        offset
+    }
+}
+
+/// Why a file was not audited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SkipReason {
+    /// Starts with git-crypt's `\0GITCRYPT\0` header.
+    GitCrypt,
+    /// A SOPS-encrypted file (carries `sops` metadata).
+    Sops,
+    /// Holds NUL bytes: not text.
+    Binary,
+    /// Not valid UTF-8.
+    NonUtf8,
+    /// Could not be read (permissions, I/O error): counts as "could not measure".
+    Unreadable,
+    /// A Terraform or Terragrunt cache directory (`.terraform/`, `.terragrunt-cache/`).
+    CacheDirectory,
+}
+
+impl SkipReason {
+    /// Human wording used in summaries.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SkipReason::GitCrypt => "git-crypt encrypted",
+            SkipReason::Sops => "SOPS encrypted",
+            SkipReason::Binary => "binary",
+            SkipReason::NonUtf8 => "not UTF-8",
+            SkipReason::Unreadable => "unreadable",
+            SkipReason::CacheDirectory => "cache directory",
+        }
+    }
+}
+
+/// Decides whether raw bytes are auditable text; returns the text or why not.
+pub fn decode(path: &str, bytes: Vec<u8>) -> Result<String, SkipReason> {
+    if bytes.starts_with(b"\0GITCRYPT\0") {
+        return Err(SkipReason::GitCrypt);
+    }
+    let probe = &bytes[..bytes.len().min(8192)];
+    if probe.contains(&0) {
+        return Err(SkipReason::Binary);
+    }
+    let text = String::from_utf8(bytes).map_err(|_| SkipReason::NonUtf8)?;
+    if is_sops(path, &text) {
+        return Err(SkipReason::Sops);
+    }
+    Ok(text)
+}
+
+/// SOPS writes its metadata under a top-level `sops` key with `mac` and `version` fields.
+fn is_sops(path: &str, text: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let has_meta =
+        text.contains("ENC[AES256_GCM,") || text.contains("\"mac\"") || text.contains("mac:");
+    if !has_meta {
+        return false;
+    }
+    let yaml_style = text.lines().any(|l| l == "sops:");
+    let json_style = text.contains("\"sops\":") || text.contains("\"sops\" :");
+    let dotenv_style = text.lines().any(|l| l.starts_with("sops_mac="));
+    yaml_style || json_style || dotenv_style || name.contains(".sops.") && text.contains("ENC[")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> SourceFile {
+        SourceFile::new("a.tf".into(), PathBuf::from("a.tf"), text.into())
+    }
+
+    #[test]
+    fn positions_and_crlf_lines() {
+        let f = file("ab\r\ncd\r\n");
+        assert_eq!(f.line_count(), 2);
+        assert_eq!(f.line_text(1), "ab");
+        assert_eq!(f.line_text(2), "cd");
+        assert_eq!(f.position(4), Position { line: 2, column: 1 });
+        assert_eq!(f.position(5), Position { line: 2, column: 2 });
+    }
+
+    #[test]
+    fn columns_count_characters() {
+        let f = file("é = \"x\"\n");
+        assert_eq!(f.position(5).column, 5);
+    }
+
+    #[test]
+    fn no_final_newline() {
+        let f = file("a\nb");
+        assert_eq!(f.line_count(), 2);
+        assert_eq!(f.line_text(2), "b");
+    }
+
+    #[test]
+    fn detects_encrypted_and_binary() {
+        assert_eq!(
+            decode("x.tfvars", b"\0GITCRYPT\0abc".to_vec()),
+            Err(SkipReason::GitCrypt)
+        );
+        assert_eq!(decode("x.bin", vec![1, 0, 2]), Err(SkipReason::Binary));
+        assert_eq!(
+            decode("x.txt", vec![0xff, 0xfe, 0x41]),
+            Err(SkipReason::NonUtf8)
+        );
+        let sops = "data: ENC[AES256_GCM,data:abc]\nsops:\n    mac: ENC[AES256_GCM,x]\n";
+        assert_eq!(
+            decode("s.sops.yaml", sops.as_bytes().to_vec()),
+            Err(SkipReason::Sops)
+        );
+        assert!(decode("ok.yaml", b"a: b\n".to_vec()).is_ok());
+    }
+}

@@ -1,0 +1,405 @@
+//! HCL through hcl-edit: the parsed body plus the literal regions and comments of a file,
+//! attributed by byte offset (hcl-edit keeps comments only as opaque decor).
+
+use super::comments::{scan_hcl, Comment};
+use hcl_edit::expr::{Expression, ObjectKey};
+use hcl_edit::structure::{Block, Body};
+use hcl_edit::template::{Element, HeredocTemplate, StringTemplate};
+use hcl_edit::visit::Visit;
+use hcl_edit::{Decorated, Span};
+use std::ops::Range;
+
+/// A parsed HCL file.
+pub struct HclFile {
+    /// The parsed body (comments and spans kept).
+    pub body: Body,
+    /// Every string literal, string template and heredoc inside an attribute value.
+    pub literals: Vec<Literal>,
+    /// Every comment, found outside literal regions.
+    pub comments: Vec<Comment>,
+}
+
+/// What kind of literal a [`Literal`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiteralKind {
+    /// `"plain"`.
+    String,
+    /// `"with ${interpolation}"`.
+    Template,
+    /// `<<EOT ... EOT`.
+    Heredoc,
+}
+
+/// A string-ish literal in code, with the syntactic context rules need.
+#[derive(Debug, Clone)]
+pub struct Literal {
+    /// Byte range including the quotes or heredoc delimiters.
+    pub span: Range<usize>,
+    /// Kind of literal.
+    pub kind: LiteralKind,
+    /// Key of the attribute whose value holds this literal.
+    pub attr: String,
+    /// Identifiers of the enclosing blocks, outermost first (e.g. `resource`, `spec`, `nfs`).
+    pub blocks: Vec<String>,
+    /// Label of each enclosing block where it has one (`dynamic "volume"` gives `volume`).
+    pub block_labels: Vec<Option<String>>,
+    /// The enclosing top-level resource, data source or module.
+    pub owner: Option<Owner>,
+}
+
+/// The top-level block (resource, data source, module) a thing sits in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    /// Terraform address: `TYPE.NAME`, `data.TYPE.NAME` or `module.NAME`.
+    pub address: String,
+    /// Span of the header (`resource "TYPE" "NAME"`).
+    pub header: Range<usize>,
+}
+
+/// A parse failure with its 1-based position.
+#[derive(Debug, Clone)]
+pub struct ParseError {
+    /// What the parser expected.
+    pub message: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// Byte offset.
+    pub offset: usize,
+}
+
+/// Parses HCL text and indexes its literals and comments.
+pub fn parse(text: &str) -> Result<HclFile, ParseError> {
+    let body = hcl_edit::parser::parse_body(text).map_err(|e| ParseError {
+        message: e.message().to_string(),
+        line: e.location().line(),
+        column: e.location().column(),
+        offset: e.location().offset(),
+    })?;
+    let mut collector = LiteralCollector::default();
+    collector.walk_body(&body, None);
+    let comments = scan_hcl(text, &collector.regions);
+    Ok(HclFile {
+        body,
+        literals: collector.literals,
+        comments,
+    })
+}
+
+#[derive(Default)]
+struct LiteralCollector {
+    literals: Vec<Literal>,
+    regions: Vec<Range<usize>>,
+    blocks: Vec<String>,
+    labels: Vec<Option<String>>,
+}
+
+impl LiteralCollector {
+    fn walk_body(&mut self, body: &Body, owner: Option<&Owner>) {
+        for structure in body.iter() {
+            if let Some(attr) = structure.as_attribute() {
+                let mut found = RegionVisitor::default();
+                found.visit_expr(&attr.value);
+                for (span, kind) in found.regions {
+                    self.regions.push(span.clone());
+                    self.literals.push(Literal {
+                        span,
+                        kind,
+                        attr: attr.key.as_str().to_string(),
+                        blocks: self.blocks.clone(),
+                        block_labels: self.labels.clone(),
+                        owner: owner.cloned(),
+                    });
+                }
+            } else if let Some(block) = structure.as_block() {
+                for label in &block.labels {
+                    if let (true, Some(span)) = (label.is_string(), label.span()) {
+                        self.regions.push(span);
+                    }
+                }
+                let own;
+                let owner = match (owner, self.blocks.is_empty()) {
+                    (None, true) => {
+                        own = owner_of(block);
+                        own.as_ref()
+                    }
+                    _ => owner,
+                };
+                self.blocks.push(block.ident.as_str().to_string());
+                self.labels
+                    .push(block.labels.first().map(|l| l.as_str().to_string()));
+                self.walk_body(&block.body, owner);
+                self.blocks.pop();
+                self.labels.pop();
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+struct RegionVisitor {
+    regions: Vec<(Range<usize>, LiteralKind)>,
+}
+
+impl Visit for RegionVisitor {
+    fn visit_string(&mut self, node: &Decorated<String>) {
+        if let Some(span) = node.span() {
+            self.regions.push((span, LiteralKind::String));
+        }
+    }
+    fn visit_string_template(&mut self, node: &StringTemplate) {
+        if let Some(span) = node.span() {
+            self.regions.push((span, LiteralKind::Template));
+        }
+    }
+    fn visit_heredoc_template(&mut self, node: &HeredocTemplate) {
+        if let Some(span) = node.span() {
+            self.regions.push((span, LiteralKind::Heredoc));
+        }
+    }
+}
+
+/// The owner description of a top-level `resource`, `data` or `module` block.
+pub fn owner_of(block: &Block) -> Option<Owner> {
+    let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+    let address = match (block.ident.as_str(), labels.as_slice()) {
+        ("resource", [t, n]) => format!("{t}.{n}"),
+        ("data", [t, n]) => format!("data.{t}.{n}"),
+        ("module", [n]) => format!("module.{n}"),
+        _ => return None,
+    };
+    Some(Owner {
+        address,
+        header: header_span(block)?,
+    })
+}
+
+/// Span of a block's header: the identifier through its last label.
+pub fn header_span(block: &Block) -> Option<Range<usize>> {
+    let start = block.ident.span()?.start;
+    let end = block
+        .labels
+        .last()
+        .and_then(|l| l.span())
+        .or_else(|| block.ident.span())?
+        .end;
+    Some(start..end)
+}
+
+/// Top-level blocks with identifier `resource`, as `(type, name, block)`.
+pub fn resources(body: &Body) -> impl Iterator<Item = (&str, &str, &Block)> {
+    body.get_blocks("resource")
+        .filter_map(|b| match b.labels.as_slice() {
+            [t, n] => Some((t.as_str(), n.as_str(), b)),
+            _ => None,
+        })
+}
+
+/// The first nested block with identifier `ident`.
+pub fn block<'a>(body: &'a Body, ident: &str) -> Option<&'a Block> {
+    body.iter()
+        .filter_map(|s| s.as_block())
+        .find(|b| b.ident.as_str() == ident)
+}
+
+/// All nested blocks with identifier `ident`.
+pub fn blocks<'a>(body: &'a Body, ident: &'a str) -> impl Iterator<Item = &'a Block> + 'a {
+    body.iter()
+        .filter_map(|s| s.as_block())
+        .filter(move |b| b.ident.as_str() == ident)
+}
+
+/// Follows a chain of first-matching nested blocks (`["spec", "template", "spec"]`).
+pub fn block_path<'a>(body: &'a Body, path: &[&str]) -> Option<&'a Block> {
+    let (first, rest) = path.split_first()?;
+    let mut current = block(body, first)?;
+    for ident in rest {
+        current = block(&current.body, ident)?;
+    }
+    Some(current)
+}
+
+/// `dynamic "NAME"` blocks directly in `body`.
+pub fn dynamic_blocks<'a>(body: &'a Body, name: &'a str) -> impl Iterator<Item = &'a Block> + 'a {
+    blocks(body, "dynamic").filter(move |b| b.labels.first().map(|l| l.as_str()) == Some(name))
+}
+
+/// The value of attribute `key` directly in `body`.
+pub fn attr<'a>(body: &'a Body, key: &str) -> Option<&'a Expression> {
+    body.get_attribute(key).map(|a| &a.value)
+}
+
+/// A string value known without evaluation: a plain string, or a template made only of
+/// literal text.
+pub fn literal_str(expr: &Expression) -> Option<String> {
+    match expr {
+        Expression::String(s) => Some(s.value().clone()),
+        Expression::StringTemplate(t) => {
+            let mut out = String::new();
+            for element in t.iter() {
+                match element {
+                    Element::Literal(l) => out.push_str(l.value()),
+                    _ => return None,
+                }
+            }
+            Some(out)
+        }
+        Expression::Parenthesis(p) => literal_str(p.inner()),
+        _ => None,
+    }
+}
+
+/// Looks up `key` in an object expression (`{ key = v }` or `{ "key" = v }`).
+pub fn object_get<'a>(expr: &'a Expression, key: &str) -> Option<&'a Expression> {
+    let Expression::Object(object) = expr else {
+        return None;
+    };
+    object.iter().find_map(|(k, v)| {
+        let matches = match k {
+            ObjectKey::Ident(ident) => ident.as_str() == key,
+            ObjectKey::Expression(e) => literal_str(e).as_deref() == Some(key),
+        };
+        matches.then(|| v.expr())
+    })
+}
+
+/// The entries of an object expression as `(key text, value)`, keys evaluated when literal.
+pub fn object_entries(expr: &Expression) -> Vec<(Option<String>, &Expression)> {
+    let Expression::Object(object) = expr else {
+        return Vec::new();
+    };
+    object
+        .iter()
+        .map(|(k, v)| {
+            let key = match k {
+                ObjectKey::Ident(ident) => Some(ident.as_str().to_string()),
+                ObjectKey::Expression(e) => literal_str(e),
+            };
+            (key, v.expr())
+        })
+        .collect()
+}
+
+/// The source text of an expression, with whitespace and comments removed, for comparing
+/// references and traversal paths (`metadata[0].annotations["x"]`).
+pub fn normalized_text(text: &str, expr: &Expression) -> Option<String> {
+    let span = expr.span()?;
+    let raw = text.get(span)?;
+    let mut out = String::with_capacity(raw.len());
+    let mut in_string = false;
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            if c == '\\' {
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                }
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c == '"' {
+            in_string = true;
+            out.push(c);
+        } else if !c.is_whitespace() {
+            out.push(c);
+        }
+    }
+    Some(legacy_index_to_brackets(&out))
+}
+
+/// Rewrites legacy `a.0.b` index syntax to `a[0].b`.
+fn legacy_index_to_brackets(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let parts: Vec<&str> = path.split('.').collect();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 && !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) {
+            out.push('[');
+            out.push_str(part);
+            out.push(']');
+        } else {
+            if i > 0 {
+                out.push('.');
+            }
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SRC: &str = r#"
+resource "kubernetes_deployment" "app" {
+  metadata {
+    name = "app"
+  }
+  spec {
+    template {
+      spec {
+        container {
+          command = <<-EOT
+            echo "{ unbalanced # not a comment"
+          EOT
+        }
+      }
+    }
+  }
+  lifecycle {
+    ignore_changes = [spec.0.template[0].spec[0].dns_config] # KYVERNO_LIFECYCLE_V1
+  }
+}
+# resource "kubernetes_deployment" "old" {}
+"#;
+
+    #[test]
+    fn indexes_literals_and_comments() {
+        let f = parse(SRC).unwrap();
+        let comments: Vec<&str> = f.comments.iter().map(|c| &SRC[c.span.clone()]).collect();
+        assert_eq!(
+            comments,
+            vec![
+                "# KYVERNO_LIFECYCLE_V1",
+                "# resource \"kubernetes_deployment\" \"old\" {}"
+            ]
+        );
+        let heredoc = f
+            .literals
+            .iter()
+            .find(|l| l.kind == LiteralKind::Heredoc)
+            .unwrap();
+        assert_eq!(heredoc.attr, "command");
+        assert_eq!(
+            heredoc.blocks,
+            vec!["resource", "spec", "template", "spec", "container"]
+        );
+        assert_eq!(
+            heredoc.owner.as_ref().unwrap().address,
+            "kubernetes_deployment.app"
+        );
+    }
+
+    #[test]
+    fn normalizes_traversals() {
+        let f = parse(SRC).unwrap();
+        let (_, _, res) = resources(&f.body).next().unwrap();
+        let lc = block(&res.body, "lifecycle").unwrap();
+        let Some(Expression::Array(items)) = attr(&lc.body, "ignore_changes") else {
+            panic!("no array")
+        };
+        let first = items.iter().next().unwrap();
+        assert_eq!(
+            normalized_text(SRC, first).unwrap(),
+            "spec[0].template[0].spec[0].dns_config"
+        );
+    }
+
+    #[test]
+    fn reports_parse_error_position() {
+        let err = parse("resource \"a\" \"b\" {\n  x = \n}\n").err().unwrap();
+        assert_eq!((err.line, err.column), (2, 7));
+    }
+}

@@ -1,0 +1,4 @@
+//! Parsers that keep spans and comments, and the parsed model of one source file.
+
+pub mod comments;
+pub mod hcl;

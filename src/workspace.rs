@@ -1,0 +1,146 @@
+//! Finding the repository root and walking its files in parallel (honouring .gitignore,
+//! never following symlinks, skipping Terraform/Terragrunt caches).
+
+use crate::config::CONFIG_FILE;
+use anyhow::{bail, Context, Result};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use ignore::{WalkBuilder, WalkState};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+
+/// Directories never descended into, noted in the summary.
+pub const CACHE_DIRS: &[&str] = &[".terraform", ".terragrunt-cache"];
+
+/// Walks up from `start` to the nearest directory holding `.infra-audit.toml` or `.git`;
+/// falls back to `start` itself.
+pub fn find_root(start: &Path) -> Result<PathBuf> {
+    if !start.exists() {
+        bail!("path {} does not exist", start.display());
+    }
+    let start = start
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", start.display()))?;
+    let dir = if start.is_dir() {
+        start.clone()
+    } else {
+        start
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or(start.clone())
+    };
+    for candidate in dir.ancestors() {
+        if candidate.join(CONFIG_FILE).is_file() || candidate.join(".git").exists() {
+            return Ok(candidate.to_path_buf());
+        }
+    }
+    Ok(dir)
+}
+
+/// What a walk found.
+#[derive(Debug, Default)]
+pub struct WalkResult {
+    /// Files to audit, sorted.
+    pub files: Vec<PathBuf>,
+    /// Cache directories skipped (repo-relative).
+    pub skipped_dirs: Vec<String>,
+    /// Entries that could not be read (permission denied, broken links), with the reason.
+    pub errors: Vec<(String, String)>,
+}
+
+/// Repo-relative, `/`-separated form of `path`.
+pub fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Compiles `exclude` globs.
+pub fn globset(patterns: &[String]) -> Result<GlobSet> {
+    let mut builder = GlobSetBuilder::new();
+    for p in patterns {
+        builder.add(Glob::new(p).with_context(|| format!("bad exclude glob `{p}`"))?);
+    }
+    Ok(builder.build()?)
+}
+
+enum Entry {
+    File(PathBuf),
+    SkippedDir(PathBuf),
+    Error(String, String),
+}
+
+/// Walks `scan` (inside `root`) in parallel.
+pub fn walk(root: &Path, scan: &Path, exclude: &GlobSet) -> WalkResult {
+    let (tx, rx) = mpsc::channel::<Entry>();
+    let root_buf = root.to_path_buf();
+    WalkBuilder::new(scan)
+        .hidden(false)
+        .follow_links(false)
+        .git_ignore(true)
+        .git_exclude(true)
+        .ignore(true)
+        .parents(true)
+        .require_git(false)
+        .filter_entry(|e| e.file_name() != ".git")
+        .build_parallel()
+        .run(|| {
+            let tx = tx.clone();
+            let root = root_buf.clone();
+            let exclude = exclude.clone();
+            Box::new(move |entry| {
+                let entry = match entry {
+                    Ok(e) => e,
+                    Err(err) => {
+                        let path = err_path(&err)
+                            .map(|p| relative(&root, &p))
+                            .unwrap_or_default();
+                        let _ = tx.send(Entry::Error(path, err.to_string()));
+                        return WalkState::Continue;
+                    }
+                };
+                let path = entry.path();
+                let rel = relative(&root, path);
+                if !rel.is_empty() && exclude.is_match(&rel) {
+                    return WalkState::Skip;
+                }
+                let Some(ft) = entry.file_type() else {
+                    return WalkState::Continue;
+                };
+                if ft.is_dir() {
+                    let name = entry.file_name().to_string_lossy();
+                    if CACHE_DIRS.contains(&name.as_ref()) {
+                        let _ = tx.send(Entry::SkippedDir(path.to_path_buf()));
+                        return WalkState::Skip;
+                    }
+                } else if ft.is_file() {
+                    let _ = tx.send(Entry::File(path.to_path_buf()));
+                }
+                WalkState::Continue
+            })
+        });
+    drop(tx);
+    let mut result = WalkResult::default();
+    for entry in rx {
+        match entry {
+            Entry::File(p) => result.files.push(p),
+            Entry::SkippedDir(p) => result.skipped_dirs.push(relative(root, &p)),
+            Entry::Error(p, e) => result.errors.push((p, e)),
+        }
+    }
+    result.files.sort();
+    result.skipped_dirs.sort();
+    result.errors.sort();
+    result
+}
+
+fn err_path(err: &ignore::Error) -> Option<PathBuf> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            err_path(err)
+        }
+        _ => None,
+    }
+}
