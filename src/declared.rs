@@ -12,8 +12,10 @@ use std::ops::Range;
 pub struct Claim<'a> {
     /// The resource declaring it.
     pub owner: Owner,
-    /// Where the claim itself is declared (the resource, or its volume_claim_template).
+    /// The primary location: the resource header.
     pub span: Range<usize>,
+    /// The inner block declaring the claim (a volume_claim_template), as a secondary label.
+    pub inner: Option<Range<usize>>,
     /// What declares it, for messages ("volume_claim_template", "kubernetes_manifest").
     pub via: &'static str,
     /// `metadata.name`.
@@ -38,6 +40,7 @@ pub fn claims(body: &Body) -> Vec<Claim<'_>> {
                 let spec = hcl::block(&block.body, "spec");
                 out.push(Claim {
                     span: owner.header.clone(),
+                    inner: None,
                     owner,
                     via: "resource",
                     name: meta.and_then(|m| hcl::attr(&m.body, "name")),
@@ -55,8 +58,9 @@ pub fn claims(body: &Body) -> Vec<Claim<'_>> {
                     let meta = hcl::block(&template.body, "metadata");
                     let tspec = hcl::block(&template.body, "spec");
                     out.push(Claim {
+                        span: owner.header.clone(),
+                        inner: template.ident.span(),
                         owner: owner.clone(),
-                        span: template.ident.span().unwrap_or(owner.header.clone()),
                         via: "volume_claim_template",
                         name: meta.and_then(|m| hcl::attr(&m.body, "name")),
                         namespace,
@@ -76,6 +80,7 @@ pub fn claims(body: &Body) -> Vec<Claim<'_>> {
                 let spec = hcl::object_get(manifest, "spec");
                 out.push(Claim {
                     span: owner.header.clone(),
+                    inner: None,
                     owner,
                     via: "kubernetes_manifest",
                     name: meta.and_then(|m| hcl::object_get(m, "name")),

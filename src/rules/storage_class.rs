@@ -90,6 +90,13 @@ impl RequiredStorageClass {
     }
 }
 
+/// Labels the claim's inner block (a volume_claim_template) on a finding.
+fn label_inner(f: &mut crate::finding::Finding, claim: &Claim, file: &crate::source::SourceFile) {
+    if let Some(inner) = &claim.inner {
+        f.related(file, inner.clone(), "volume_claim_template");
+    }
+}
+
 fn known(v: &Value) -> Option<&str> {
     match v {
         Value::Known(s) => Some(s),
@@ -152,14 +159,15 @@ impl Check for RequiredStorageClass {
                 .unwrap_or(claim.span.clone());
             match class {
                 None => {
-                    out.violation(
+                    let f = out.violation(
                         claim.span.clone(),
                         format!(
                             "{what} sets no storage class, so it binds to the cluster default `{}`; {reason}, so it must use `{}`",
                             p.default_class, p.required_class
                         ),
-                    )
-                    .owned_by(&claim.owner, file);
+                    );
+                    f.owned_by(&claim.owner, file);
+                    label_inner(f, &claim, file);
                 }
                 Some(Value::Known(c)) if c == p.required_class => {}
                 Some(Value::Known(c)) => {
@@ -221,14 +229,15 @@ impl Check for ExplicitStorageClass {
                 None => Value::Unknown("not set".into()),
             };
             let what = describe(&claim, &name);
-            out.violation(
+            let f = out.violation(
                 claim.span.clone(),
                 format!(
                     "{what} sets no storage class: it silently binds to the cluster default `{}` (node-local, outside the backup pipeline)",
                     self.params.default_class
                 ),
-            )
-            .owned_by(&claim.owner, file);
+            );
+            f.owned_by(&claim.owner, file);
+            label_inner(f, &claim, file);
         }
     }
 }
