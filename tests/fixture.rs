@@ -14,13 +14,23 @@ const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/terragrunt-
 /// The `rule<TAB>path<TAB>line` block of EXPECTED.md: the findings a user should see.
 fn expected() -> BTreeSet<Key> {
     let text = std::fs::read_to_string(format!("{FIXTURE}/EXPECTED.md")).unwrap();
-    let block = text.split("```tsv").nth(1).unwrap().split("```").next().unwrap();
+    let block = text
+        .split("```tsv")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
     block
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
             let parts: Vec<&str> = l.split('\t').collect();
-            (parts[0].to_string(), parts[1].to_string(), parts[2].parse().unwrap())
+            (
+                parts[0].to_string(),
+                parts[1].to_string(),
+                parts[2].parse().unwrap(),
+            )
         })
         .collect()
 }
@@ -30,7 +40,10 @@ fn run(format: &str) -> (i32, String) {
         .args(["audit", FIXTURE, "--format", format, "--color", "never"])
         .output()
         .unwrap();
-    (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap())
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+    )
 }
 
 #[test]
@@ -59,7 +72,16 @@ fn json_report_matches_expected_findings() {
     sorted.sort();
     assert_eq!(order, sorted);
     for f in findings {
-        for key in ["severity", "certainty", "message", "column", "end_line", "end_column", "fixable", "fingerprint"] {
+        for key in [
+            "severity",
+            "certainty",
+            "message",
+            "column",
+            "end_line",
+            "end_column",
+            "fixable",
+            "fingerprint",
+        ] {
             assert!(!f[key].is_null(), "finding lacks `{key}`: {f}");
         }
     }
@@ -69,7 +91,13 @@ fn json_report_matches_expected_findings() {
         .iter()
         .map(|s| (s["path"].as_str().unwrap(), s["reason"].as_str().unwrap()))
         .collect();
-    assert_eq!(skipped, vec![("secrets.sops.json", "sops"), ("terraform.tfvars", "git-crypt")]);
+    assert_eq!(
+        skipped,
+        vec![
+            ("secrets.sops.json", "sops"),
+            ("terraform.tfvars", "git-crypt")
+        ]
+    );
     assert_eq!(doc["summary"]["unverified"], 2);
     assert_eq!(doc["summary"]["exit_code"], 1);
 }
@@ -102,7 +130,10 @@ fn sarif_report_matches_expected_findings() {
     assert_eq!(doc["version"], "2.1.0");
     let run = &doc["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
-    assert!(rules.iter().all(|r| r["helpUri"].as_str().unwrap().ends_with(&format!("{}.md", r["id"].as_str().unwrap()))));
+    assert!(rules.iter().all(|r| r["helpUri"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("{}.md", r["id"].as_str().unwrap()))));
     let got: BTreeSet<Key> = run["results"]
         .as_array()
         .unwrap()
@@ -142,8 +173,14 @@ fn human_report_matches_expected_findings() {
     }
     assert_eq!(got, expected());
     let summary = lines.last().unwrap();
-    assert!(summary.contains("19 errors, 8 warnings, 0 info, 2 could not be verified"), "{summary}");
-    assert!(summary.contains("skipped 2 (1 SOPS encrypted, 1 git-crypt encrypted)"), "{summary}");
+    assert!(
+        summary.contains("19 errors, 8 warnings, 0 info, 2 could not be verified"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("skipped 2 (1 SOPS encrypted, 1 git-crypt encrypted)"),
+        "{summary}"
+    );
 }
 
 #[test]

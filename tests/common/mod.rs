@@ -12,7 +12,11 @@ pub struct Repo {
 impl Repo {
     pub fn new() -> Repo {
         let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(dir.path().join(".infra-audit.toml"), "packs = [\"terragrunt-homelab\"]\n").unwrap();
+        std::fs::write(
+            dir.path().join(".infra-audit.toml"),
+            "packs = [\"terragrunt-homelab\"]\n",
+        )
+        .unwrap();
         Repo { dir }
     }
 
