@@ -122,7 +122,7 @@ pub struct NfsObject<'a> {
 pub fn nfs_objects<'a>(body: &'a Body, csi_drivers: &[String]) -> Vec<NfsObject<'a>> {
     let is_nfs_driver = |e: Option<&Expression>| {
         e.and_then(hcl::literal_str)
-            .is_some_and(|d| csi_drivers.iter().any(|x| *x == d))
+            .is_some_and(|d| csi_drivers.contains(&d))
     };
     let mut out = Vec::new();
     for (ty, _name, block) in hcl::resources(body) {

@@ -176,7 +176,7 @@ pub fn apply(
     let mut used = vec![false; sups.len()];
     findings.retain(|f| {
         let hit = sups.iter().position(|s| {
-            s.rules.iter().any(|r| *r == f.rule)
+            s.rules.contains(&f.rule)
                 && (f.location.line == s.target_line || f.resource_line == Some(s.target_line))
         });
         match hit {

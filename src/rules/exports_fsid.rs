@@ -81,7 +81,7 @@ impl Check for ExportsFsid {
                     .chars()
                     .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
                     .collect();
-                if !self.params.forbidden.iter().any(|f| *f == value) {
+                if !self.params.forbidden.contains(&value) {
                     continue;
                 }
                 let start = file.line_range(line).start + options_start + i;

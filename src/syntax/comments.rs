@@ -78,15 +78,13 @@ pub fn hash_comment_start(line: &str) -> Option<usize> {
         match quote {
             Some(q) if b == q => quote = None,
             Some(_) => {}
-            None if b == b'"' || b == b'\'' => {
-                if i == 0 || !bytes[i - 1].is_ascii_alphanumeric() {
-                    quote = Some(b)
-                }
+            None if (b == b'"' || b == b'\'')
+                && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric()) =>
+            {
+                quote = Some(b)
             }
-            None if b == b'#' => {
-                if i == 0 || bytes[i - 1].is_ascii_whitespace() {
-                    return Some(i);
-                }
+            None if b == b'#' && (i == 0 || bytes[i - 1].is_ascii_whitespace()) => {
+                return Some(i);
             }
             None => {}
         }
