@@ -165,7 +165,11 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
     let (rules, metas) = select_rules(&root, &config, opts)?;
     let exclude = workspace::globset(&config.exclude)?;
     let scan = opts.path.canonicalize()?;
-    let walked = workspace::walk(&root, &scan, &exclude);
+    let mut walked = workspace::walk(&root, &scan, &exclude);
+    // The tool's own configuration (the config file and user packs) names forbidden values
+    // and paths by design: it is not audited.
+    let own = own_config_files(&root, &config);
+    walked.files.retain(|f| !own.iter().any(|o| o == f));
 
     let mut skipped: Vec<Skipped> = walked
         .skipped_dirs
@@ -261,6 +265,17 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
         config,
         sources,
     })
+}
+
+/// Canonical paths of the config file and the user pack files it names.
+fn own_config_files(root: &Path, config: &Config) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = config.source.iter().cloned().collect();
+    for name in config.packs.iter().flatten() {
+        if !pack::BUILTIN_PACKS.iter().any(|(n, _)| n == name) {
+            files.push(root.join(name));
+        }
+    }
+    files.iter().filter_map(|f| f.canonicalize().ok()).collect()
 }
 
 fn load(root: &Path, abs: &Path) -> Result<Loaded, Skipped> {
