@@ -165,7 +165,10 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
     let (rules, metas) = select_rules(&root, &config, opts)?;
     let exclude = workspace::globset(&config.exclude)?;
     let scan = opts.path.canonicalize()?;
-    let mut walked = workspace::walk(&root, &scan, &exclude);
+    // Walk the whole repository: rules only check files under `scan`, but repository facts
+    // (namespaces, labels) come from every HCL file.
+    let mut walked = workspace::walk(&root, &root, &exclude);
+    let in_scope = |p: &Path| p.starts_with(&scan);
     // The tool's own configuration (the config file and user packs) names forbidden values
     // and paths by design: it is not audited.
     let own = own_config_files(&root, &config);
@@ -174,34 +177,46 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
     let mut skipped: Vec<Skipped> = walked
         .skipped_dirs
         .iter()
+        .filter(|p| in_scope(&root.join(p)))
         .map(|p| Skipped {
             path: p.clone(),
             reason: SkipReason::CacheDirectory,
             detail: None,
         })
         .collect();
-    skipped.extend(walked.errors.iter().map(|(p, e)| Skipped {
-        path: p.clone(),
-        reason: SkipReason::Unreadable,
-        detail: Some(e.clone()),
-    }));
+    skipped.extend(
+        walked
+            .errors
+            .iter()
+            .filter(|(p, _)| in_scope(&root.join(p)))
+            .map(|(p, e)| Skipped {
+                path: p.clone(),
+                reason: SkipReason::Unreadable,
+                detail: Some(e.clone()),
+            }),
+    );
 
-    let loaded: Vec<Result<Loaded, Skipped>> = walked
+    let loaded: Vec<(bool, Result<Loaded, Skipped>)> = walked
         .files
         .par_iter()
-        .map(|abs| load(&root, abs))
+        .filter(|abs| in_scope(abs) || FileKind::from_path(&abs.to_string_lossy()) == FileKind::Hcl)
+        .map(|abs| (in_scope(abs), load(&root, abs)))
         .collect();
     let mut files = Vec::with_capacity(loaded.len());
-    for item in loaded {
-        match item {
-            Ok(l) => files.push(l),
-            Err(s) => skipped.push(s),
+    let mut context_only = Vec::new();
+    for (scoped, item) in loaded {
+        match (scoped, item) {
+            (true, Ok(l)) => files.push(l),
+            (false, Ok(l)) => context_only.push(l),
+            (true, Err(s)) => skipped.push(s),
+            (false, Err(_)) => {}
         }
     }
     skipped.sort();
 
     let indexed: Vec<IndexedFile> = files
         .iter()
+        .chain(&context_only)
         .filter_map(|l| l.hcl.as_ref().map(|hcl| IndexedFile { file: &l.file, hcl }))
         .collect();
     let index = RepoIndex::build(&indexed);

@@ -791,3 +791,24 @@ fn parse_errors_are_findings_and_other_files_are_still_audited() {
         3
     );
 }
+
+#[test]
+fn auditing_a_subdirectory_still_sees_namespaces_declared_elsewhere() {
+    let repo = Repo::new();
+    repo.file(
+        "stacks/namespaces/main.tf",
+        "resource \"kubernetes_namespace\" \"web\" {\n  metadata {\n    name   = \"web\"\n    labels = { \"keel.sh/enrolled\" = \"true\" }\n  }\n}\n",
+    );
+    repo.file("stacks/app/main.tf", &keel_deployment("app", "\"web\"", ""));
+    let report = infra_audit::audit::run(&infra_audit::audit::AuditOptions {
+        path: repo.path().join("stacks/app"),
+        select: vec!["keel-lifecycle".into()],
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(
+        common::tuples(&report),
+        vec![at("keel-lifecycle", "stacks/app/main.tf", 1)]
+    );
+    assert_eq!(report.files_scanned, 1);
+}
