@@ -12,8 +12,9 @@ use crate::workspace;
 use anyhow::{bail, Result};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// What the user asked for.
@@ -27,6 +28,9 @@ pub struct AuditOptions {
     pub select: Vec<String>,
     /// Never these rules.
     pub ignore: Vec<String>,
+    /// File contents to use instead of what is on disk (absolute canonical path -> text):
+    /// `--fix` audits its pending edits before writing anything.
+    pub overlay: Option<Arc<HashMap<PathBuf, String>>>,
 }
 
 /// A file or directory that was not audited, and why.
@@ -87,7 +91,7 @@ impl AuditReport {
             || self
                 .skipped
                 .iter()
-                .any(|s| s.reason == SkipReason::Unreadable)
+                .any(|s| matches!(s.reason, SkipReason::Unreadable | SkipReason::Unparsable))
     }
 
     /// Count of violations by severity (unverified findings counted apart).
@@ -120,15 +124,22 @@ pub fn load_config(root: &Path, explicit: Option<&Path>) -> Result<Config> {
     }
 }
 
+/// The rules of one run.
+pub struct RuleSet {
+    /// Rules that run.
+    pub rules: Vec<Rule>,
+    /// Metadata of every rule that runs, built-ins included.
+    pub metas: Vec<RuleMeta>,
+    /// Every rule id defined (running or not), built-ins included.
+    pub all_ids: BTreeSet<String>,
+}
+
 /// Builds the rule set for a root and options (packs, config, --select/--ignore).
-pub fn select_rules(
-    root: &Path,
-    config: &Config,
-    opts: &AuditOptions,
-) -> Result<(Vec<Rule>, Vec<RuleMeta>)> {
-    let rules = pack::load_rules(root, config)?;
-    let mut all_ids: BTreeSet<&str> = rules.iter().map(|r| r.meta.id.as_str()).collect();
-    all_ids.extend(BUILTIN_RULES.iter().map(|(id, _, _)| *id));
+pub fn select_rules(root: &Path, config: &Config, opts: &AuditOptions) -> Result<RuleSet> {
+    let loaded = pack::load_rules(root, config)?;
+    let rules = loaded.rules;
+    let mut all_ids = loaded.all_ids;
+    all_ids.extend(BUILTIN_RULES.iter().map(|(id, _, _)| id.to_string()));
     for id in opts.select.iter().chain(&opts.ignore) {
         if !all_ids.contains(id.as_str()) {
             bail!("unknown rule `{id}` (see `infra-audit rules`)");
@@ -154,7 +165,11 @@ pub fn select_rules(
             fixable: false,
         });
     }
-    Ok((rules, metas))
+    Ok(RuleSet {
+        rules,
+        metas,
+        all_ids,
+    })
 }
 
 /// Runs the static audit.
@@ -162,7 +177,11 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
     let started = Instant::now();
     let root = workspace::find_root(&opts.path)?;
     let config = load_config(&root, opts.config.as_deref())?;
-    let (rules, metas) = select_rules(&root, &config, opts)?;
+    let RuleSet {
+        rules,
+        metas,
+        all_ids,
+    } = select_rules(&root, &config, opts)?;
     let exclude = workspace::globset(&config.exclude)?;
     let scan = opts.path.canonicalize()?;
     // Walk the whole repository: rules only check files under `scan`, but repository facts
@@ -200,7 +219,7 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
         .files
         .par_iter()
         .filter(|abs| in_scope(abs) || FileKind::from_path(&abs.to_string_lossy()) == FileKind::Hcl)
-        .map(|abs| (in_scope(abs), load(&root, abs)))
+        .map(|abs| (in_scope(abs), load(&root, abs, opts.overlay.as_deref())))
         .collect();
     let mut files = Vec::with_capacity(loaded.len());
     let mut context_only = Vec::new();
@@ -212,6 +231,19 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
             (false, Err(_)) => {}
         }
     }
+    if !metas.iter().any(|m| m.id == "parse-error") {
+        // Turning the rule off hides the finding, never the fact that a file was not audited.
+        skipped.extend(files.iter().filter_map(|l| {
+            l.parse_error.as_ref().map(|e| Skipped {
+                path: l.file.path.clone(),
+                reason: SkipReason::Unparsable,
+                detail: Some(format!(
+                    "line {}, column {}: {}",
+                    e.line, e.column, e.message
+                )),
+            })
+        }));
+    }
     skipped.sort();
 
     let indexed: Vec<IndexedFile> = files
@@ -222,8 +254,7 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
     let index = RepoIndex::build(&indexed);
 
     let known: BTreeSet<String> = metas.iter().map(|m| m.id.clone()).collect();
-    let mut all_known = known.clone();
-    all_known.extend(BUILTIN_RULES.iter().map(|(id, _, _)| id.to_string()));
+    let all_known = &all_ids;
     let severity_of = |id: &str| metas.iter().find(|m| m.id == id).map(|m| m.severity);
     let today = time::OffsetDateTime::now_utc().date();
 
@@ -248,7 +279,7 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
             if l.file.kind == FileKind::Hcl && l.hcl.is_none() {
                 return found; // unparsed HCL: comments unknown, suppressions not read
             }
-            let sups = suppress::collect(&l.file, comments, &all_known, today);
+            let sups = suppress::collect(&l.file, comments, all_known, today);
             let unused = suppress::apply(&l.file, &sups.items, &mut found, &known);
             for f in unused.into_iter().chain(sups.invalid) {
                 if let Some(severity) = severity_of(&f.rule) {
@@ -293,13 +324,20 @@ fn own_config_files(root: &Path, config: &Config) -> Vec<PathBuf> {
     files.iter().filter_map(|f| f.canonicalize().ok()).collect()
 }
 
-fn load(root: &Path, abs: &Path) -> Result<Loaded, Skipped> {
+fn load(
+    root: &Path,
+    abs: &Path,
+    overlay: Option<&HashMap<PathBuf, String>>,
+) -> Result<Loaded, Skipped> {
     let rel = workspace::relative(root, abs);
-    let bytes = std::fs::read(abs).map_err(|e| Skipped {
-        path: rel.clone(),
-        reason: SkipReason::Unreadable,
-        detail: Some(e.to_string()),
-    })?;
+    let bytes = match overlay.and_then(|o| o.get(abs)) {
+        Some(text) => text.clone().into_bytes(),
+        None => std::fs::read(abs).map_err(|e| Skipped {
+            path: rel.clone(),
+            reason: SkipReason::Unreadable,
+            detail: Some(e.to_string()),
+        })?,
+    };
     let text = decode(&rel, bytes).map_err(|reason| Skipped {
         path: rel.clone(),
         reason,
@@ -345,5 +383,6 @@ fn parse_error_finding(file: &SourceFile, err: &ParseError, severity: Severity) 
         resource_line: None,
         related: Vec::new(),
         fixable: false,
+        fix: None,
     }
 }

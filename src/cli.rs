@@ -69,6 +69,15 @@ pub struct AuditArgs {
     /// Colour for human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Apply safe fixes, then report what is left.
+    #[arg(long)]
+    pub fix: bool,
+    /// Print the unified diff of what --fix would change; write nothing.
+    #[arg(long, conflicts_with = "fix")]
+    pub diff: bool,
+    /// With --fix or --diff, also apply fixes that change behaviour.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
 }
 
 /// `--fail-on` values.

@@ -4,7 +4,7 @@ use crate::audit::{self, AuditOptions};
 use crate::cli::{AuditArgs, ColorChoice, RulesAction, RulesArgs};
 use crate::finding::Severity;
 use crate::report::{self, Format};
-use crate::{docs, workspace};
+use crate::{docs, fix, workspace};
 use anyhow::{bail, Context, Result};
 use std::io::{IsTerminal, Write};
 
@@ -15,8 +15,29 @@ pub fn audit(args: &AuditArgs) -> Result<i32> {
         config: args.config.clone(),
         select: args.select.clone(),
         ignore: args.ignore.clone(),
+        overlay: None,
     };
-    let report = audit::run(&opts)?;
+    if args.unsafe_fixes && !(args.fix || args.diff) {
+        bail!("--unsafe-fixes needs --fix or --diff");
+    }
+    if args.diff {
+        let outcome = fix::run(&opts, args.unsafe_fixes, fix::Mode::Preview)?;
+        print!("{}", fix::unified_diff(&outcome.changed));
+        for note in &outcome.dropped {
+            eprintln!("{note}");
+        }
+        eprintln!("{}", fix_summary(&outcome, false));
+        return Ok(if outcome.changed.is_empty() { 0 } else { 1 });
+    }
+    let (report, fix_outcome) = if args.fix {
+        let outcome = fix::run(&opts, args.unsafe_fixes, fix::Mode::Apply)?;
+        (
+            outcome.report,
+            Some((outcome.changed, outcome.fixed, outcome.dropped)),
+        )
+    } else {
+        (audit::run(&opts)?, None)
+    };
     let fail_on: Severity = args
         .fail_on
         .map(Severity::from)
@@ -47,14 +68,83 @@ pub fn audit(args: &AuditArgs) -> Result<i32> {
             let _ = out.write_all(&bytes).and_then(|_| out.flush());
         }
     }
+    if let Some((changed, fixed, dropped)) = fix_outcome {
+        for note in &dropped {
+            eprintln!("{note}");
+        }
+        let remaining = &report.findings;
+        let unsafe_only = remaining
+            .iter()
+            .filter(|f| f.fix.is_some() && !f.fixable)
+            .count();
+        let manual = remaining.iter().filter(|f| f.fix.is_none()).count();
+        eprintln!(
+            "Fixed {fixed} finding{} in {} file{}; {} remain ({manual} not fixable{}){}",
+            if fixed == 1 { "" } else { "s" },
+            changed.len(),
+            if changed.len() == 1 { "" } else { "s" },
+            remaining.len(),
+            if unsafe_only > 0 {
+                format!(", {unsafe_only} fixable with --unsafe-fixes")
+            } else {
+                String::new()
+            },
+            if dropped.is_empty() {
+                String::new()
+            } else {
+                format!("; {} fix(es) dropped", dropped.len())
+            },
+        );
+        if args.format == Format::Human {
+            print_manual_procedures(&report);
+        }
+    }
     Ok(report.exit_code(fail_on))
+}
+
+fn fix_summary(outcome: &fix::FixOutcome, applied: bool) -> String {
+    format!(
+        "{} {} finding{} in {} file{}; {} finding{} would remain",
+        if applied { "Fixed" } else { "--fix would fix" },
+        outcome.fixed,
+        if outcome.fixed == 1 { "" } else { "s" },
+        outcome.changed.len(),
+        if outcome.changed.len() == 1 { "" } else { "s" },
+        outcome.report.findings.len(),
+        if outcome.report.findings.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
+    )
+}
+
+/// For rules whose remaining findings have no automatic fix, prints the manual procedure
+/// (the "How to fix" section of the rule's documentation page) once per rule.
+fn print_manual_procedures(report: &audit::AuditReport) {
+    let mut rules: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.fix.is_none())
+        .map(|f| f.rule.as_str())
+        .collect();
+    rules.sort();
+    rules.dedup();
+    for rule in rules {
+        if let Some(section) = docs::page(rule).and_then(|p| docs::section(p, "How to fix")) {
+            println!(
+                "\n{rule}: not fixable automatically. How to fix:\n{}",
+                section.trim_end()
+            );
+        }
+    }
 }
 
 /// `infra-audit rules [explain RULE]`.
 pub fn rules(args: &RulesArgs) -> Result<i32> {
     let root = workspace::find_root(std::path::Path::new("."))?;
     let config = audit::load_config(&root, args.config.as_deref())?;
-    let (_, metas) = audit::select_rules(&root, &config, &AuditOptions::default())?;
+    let metas = audit::select_rules(&root, &config, &AuditOptions::default())?.metas;
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     match &args.action {
         None => {

@@ -24,6 +24,8 @@ pub struct Claim<'a> {
     pub namespace: Option<&'a Expression>,
     /// `storage_class_name` / `storageClassName`; `None` when absent.
     pub class: Option<&'a Expression>,
+    /// The owning workload's `metadata.name` (stateful-set claims are named after it).
+    pub workload_name: Option<&'a Expression>,
 }
 
 /// All claims declared in a file's top-level resources.
@@ -46,11 +48,13 @@ pub fn claims(body: &Body) -> Vec<Claim<'_>> {
                     name: meta.and_then(|m| hcl::attr(&m.body, "name")),
                     namespace: meta.and_then(|m| hcl::attr(&m.body, "namespace")),
                     class: spec.and_then(|s| hcl::attr(&s.body, "storage_class_name")),
+                    workload_name: None,
                 });
             }
             "kubernetes_stateful_set" => {
-                let namespace = hcl::block(&block.body, "metadata")
-                    .and_then(|m| hcl::attr(&m.body, "namespace"));
+                let sts_meta = hcl::block(&block.body, "metadata");
+                let namespace = sts_meta.and_then(|m| hcl::attr(&m.body, "namespace"));
+                let workload_name = sts_meta.and_then(|m| hcl::attr(&m.body, "name"));
                 let Some(spec) = hcl::block(&block.body, "spec") else {
                     continue;
                 };
@@ -65,6 +69,7 @@ pub fn claims(body: &Body) -> Vec<Claim<'_>> {
                         name: meta.and_then(|m| hcl::attr(&m.body, "name")),
                         namespace,
                         class: tspec.and_then(|s| hcl::attr(&s.body, "storage_class_name")),
+                        workload_name,
                     });
                 }
             }
@@ -86,6 +91,7 @@ pub fn claims(body: &Body) -> Vec<Claim<'_>> {
                     name: meta.and_then(|m| hcl::object_get(m, "name")),
                     namespace: meta.and_then(|m| hcl::object_get(m, "namespace")),
                     class: spec.and_then(|s| hcl::object_get(s, "storageClassName")),
+                    workload_name: None,
                 });
             }
             _ => {}

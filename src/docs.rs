@@ -10,6 +10,15 @@ pub fn page(id: &str) -> Option<&'static str> {
         .map(|(_, text)| *text)
 }
 
+/// The body of the `## TITLE` section of a Markdown page.
+pub fn section<'a>(markdown: &'a str, title: &str) -> Option<&'a str> {
+    let heading = format!("## {title}");
+    let start = markdown.find(&heading)? + heading.len();
+    let rest = &markdown[start..];
+    let end = rest.find("\n## ").unwrap_or(rest.len());
+    Some(rest[..end].trim_start_matches('\n'))
+}
+
 /// Renders Markdown for a terminal: headings in bold, code blocks indented, the rest as is.
 pub fn render_for_terminal(markdown: &str, color: bool) -> String {
     let (bold, dim, reset) = if color {

@@ -96,6 +96,40 @@ pub enum Certainty {
     Unverified,
 }
 
+/// Whether applying a fix keeps behaviour (safe) or may change it (unsafe).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Applicability {
+    /// Applied by `--fix`.
+    Safe,
+    /// Applied only with `--fix --unsafe-fixes`.
+    Unsafe,
+}
+
+/// Replace `span` of the file at `path` with `replacement` (an insertion when the span is
+/// empty).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Edit {
+    /// Repo-relative path of the file to edit.
+    pub path: String,
+    /// Byte range replaced.
+    #[serde(skip)]
+    pub span: Range<usize>,
+    /// New text.
+    pub replacement: String,
+}
+
+/// A repair for a finding: edits applied together or not at all.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fix {
+    /// What the fix does, in one sentence.
+    pub description: String,
+    /// Safe or unsafe.
+    pub applicability: Applicability,
+    /// The edits, non-overlapping.
+    pub edits: Vec<Edit>,
+}
+
 /// One result of one rule.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
@@ -122,8 +156,11 @@ pub struct Finding {
     /// Secondary locations.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<Related>,
-    /// Whether `--fix` can repair it.
+    /// Whether `--fix` can repair it (a safe fix is attached).
     pub fixable: bool,
+    /// The repair, when the rule knows one.
+    #[serde(skip)]
+    pub fix: Option<Fix>,
 }
 
 impl Finding {

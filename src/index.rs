@@ -44,8 +44,19 @@ pub struct NamespaceDecl {
     pub path: String,
     /// Terraform address.
     pub address: String,
-    /// Labels with literal keys and values.
-    pub labels: BTreeMap<String, String>,
+    /// Labels, or why they could not be evaluated.
+    pub labels: Result<BTreeMap<String, String>, String>,
+}
+
+/// Whether a namespace carries a label.
+#[derive(Debug)]
+pub enum LabelMatch<'a> {
+    /// Declared with the label.
+    Yes(&'a NamespaceDecl),
+    /// Not declared in the repository, or declared without the label.
+    No,
+    /// Declared, but its labels could not be evaluated.
+    Unknown(&'a NamespaceDecl, &'a str),
 }
 
 /// Repository-wide facts.
@@ -100,17 +111,10 @@ impl<'a> RepoIndex<'a> {
                 let Value::Known(ns) = index.eval(dir, f.file, name_expr) else {
                     continue;
                 };
-                let labels = hcl::attr(&meta.body, "labels")
-                    .map(|l| {
-                        hcl::object_entries(l)
-                            .into_iter()
-                            .filter_map(|(k, v)| match (k, index.eval(dir, f.file, v)) {
-                                (Some(k), Value::Known(v)) => Some((k, v)),
-                                _ => None,
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let labels = match hcl::attr(&meta.body, "labels") {
+                    Some(l) => index.eval_map(dir, f.file, l, 0),
+                    None => Ok(BTreeMap::new()),
+                };
                 namespaces.entry(ns).or_default().push(NamespaceDecl {
                     path: f.file.path.clone(),
                     address: format!("{ty}.{name}"),
@@ -205,16 +209,84 @@ impl<'a> RepoIndex<'a> {
     }
 
     /// Whether namespace `name` is declared with label `key` = `value`.
-    pub fn namespace_has_label(
+    pub fn namespace_label(&self, name: &str, key: &str, value: &str) -> LabelMatch<'_> {
+        let Some(decls) = self.namespaces.get(name) else {
+            return LabelMatch::No;
+        };
+        let mut unknown = None;
+        for decl in decls {
+            match &decl.labels {
+                Ok(labels) if labels.get(key).map(String::as_str) == Some(value) => {
+                    return LabelMatch::Yes(decl)
+                }
+                Ok(_) => {}
+                Err(why) => unknown = Some((decl, why.as_str())),
+            }
+        }
+        match unknown {
+            Some((decl, why)) => LabelMatch::Unknown(decl, why),
+            None => LabelMatch::No,
+        }
+    }
+
+    /// Evaluates a map of strings: an object literal, a reference to one (local, variable
+    /// default), or `merge(...)` of those.
+    pub fn eval_map(
         &self,
-        name: &str,
-        key: &str,
-        value: &str,
-    ) -> Option<&NamespaceDecl> {
-        self.namespaces
-            .get(name)?
-            .iter()
-            .find(|n| n.labels.get(key).map(String::as_str) == Some(value))
+        dir: &str,
+        file: &SourceFile,
+        expr: &Expression,
+        depth: usize,
+    ) -> Result<BTreeMap<String, String>, String> {
+        if depth > MAX_DEPTH {
+            return Err("reference chain too deep".into());
+        }
+        match expr {
+            Expression::Object(_) => {
+                let mut out = BTreeMap::new();
+                for (k, v) in hcl::object_entries(expr) {
+                    let Some(k) = k else {
+                        return Err("a computed key".into());
+                    };
+                    match self.eval_depth(dir, file, v, depth + 1) {
+                        Value::Known(v) => out.insert(k, v),
+                        Value::Unknown(why) => return Err(why),
+                    };
+                }
+                Ok(out)
+            }
+            Expression::Parenthesis(p) => self.eval_map(dir, file, p.inner(), depth + 1),
+            Expression::FuncCall(call) if call.name.name.as_str() == "merge" => {
+                let mut out = BTreeMap::new();
+                for arg in call.args.iter() {
+                    out.extend(self.eval_map(dir, file, arg, depth + 1)?);
+                }
+                Ok(out)
+            }
+            Expression::Traversal(_) | Expression::Variable(_) => {
+                let reference = hcl::normalized_text(&file.text, expr).unwrap_or_default();
+                let scope = self.modules.get(dir);
+                let target = if let Some(name) = reference.strip_prefix("local.") {
+                    scope.and_then(|s| s.locals.get(name)).copied()
+                } else if let Some(name) = reference.strip_prefix("var.") {
+                    scope.and_then(|s| s.variables.get(name)).copied().flatten()
+                } else {
+                    None
+                };
+                match target {
+                    Some(se) => self.eval_map(dir, se.file, se.expr, depth + 1),
+                    None => Err(format!("`{reference}` cannot be evaluated statically")),
+                }
+            }
+            _ => Err(format!(
+                "`{}` is not a literal map",
+                shorten(
+                    expr.span()
+                        .and_then(|s| file.text.get(s))
+                        .unwrap_or("expression")
+                )
+            )),
+        }
     }
 }
 
@@ -314,8 +386,9 @@ resource "kubernetes_namespace" "blog" {
         assert_eq!(eval("var.other"), Value::Known("x-blog".into()));
         assert!(matches!(eval("var.nodefault"), Value::Unknown(_)));
         assert!(matches!(eval("module.x.name"), Value::Unknown(_)));
-        assert!(index
-            .namespace_has_label("blog", "keel.sh/enrolled", "true")
-            .is_some());
+        assert!(matches!(
+            index.namespace_label("blog", "keel.sh/enrolled", "true"),
+            LabelMatch::Yes(_)
+        ));
     }
 }

@@ -10,6 +10,7 @@ pub mod config;
 pub mod declared;
 pub mod docs;
 pub mod finding;
+pub mod fix;
 pub mod index;
 pub mod pack;
 pub mod report;

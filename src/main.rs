@@ -13,14 +13,19 @@ fn main() {
             std::process::exit(code);
         }
     };
-    let outcome = match &cli.command {
+    // A bug must still honour the exit-code contract (2 = internal error), not abort with 101.
+    let outcome = std::panic::catch_unwind(|| match &cli.command {
         Command::Audit(args) => commands::audit(args),
         Command::Rules(args) => commands::rules(args),
-    };
+    });
     match outcome {
-        Ok(code) => std::process::exit(code),
-        Err(err) => {
+        Ok(Ok(code)) => std::process::exit(code),
+        Ok(Err(err)) => {
             eprintln!("error: {err:#}");
+            std::process::exit(2);
+        }
+        Err(_) => {
+            eprintln!("error: internal error (a bug in infra-audit; the panic message is above); please report it");
             std::process::exit(2);
         }
     }

@@ -59,9 +59,18 @@ pub fn parse(origin: &str, text: &str) -> Result<Pack> {
     serde_saphyr::from_str::<Pack>(text).map_err(|e| anyhow!("rule pack {origin}: {e}"))
 }
 
+/// The rules a configuration enables, and the ids of every rule its packs define (enabled
+/// or not: an ignore comment naming a disabled rule is not malformed).
+pub struct LoadedRules {
+    /// Enabled rules, built.
+    pub rules: Vec<Rule>,
+    /// Every rule id the selected packs define.
+    pub all_ids: BTreeSet<String>,
+}
+
 /// Loads the packs named by the config (or the defaults) and builds every enabled rule,
 /// applying the config's overrides.
-pub fn load_rules(root: &Path, config: &Config) -> Result<Vec<Rule>> {
+pub fn load_rules(root: &Path, config: &Config) -> Result<LoadedRules> {
     let names: Vec<String> = config
         .packs
         .clone()
@@ -151,7 +160,10 @@ pub fn load_rules(root: &Path, config: &Config) -> Result<Vec<Rule>> {
             bail!("{origin}: [rules.{id}] names a rule that no selected pack defines");
         }
     }
-    Ok(rules)
+    Ok(LoadedRules {
+        rules,
+        all_ids: seen,
+    })
 }
 
 #[cfg(test)]
@@ -160,8 +172,11 @@ mod tests {
 
     #[test]
     fn builtin_packs_load() {
-        let rules = load_rules(Path::new("."), &Config::default()).unwrap();
-        assert!(rules.iter().any(|r| r.meta.id == "kyverno-lifecycle"));
+        let loaded = load_rules(Path::new("."), &Config::default()).unwrap();
+        assert!(loaded
+            .rules
+            .iter()
+            .any(|r| r.meta.id == "kyverno-lifecycle"));
     }
 
     #[test]

@@ -156,6 +156,8 @@ pub enum SkipReason {
     Unreadable,
     /// A Terraform or Terragrunt cache directory (`.terraform/`, `.terragrunt-cache/`).
     CacheDirectory,
+    /// Did not parse, and the `parse-error` rule is turned off: still "could not measure".
+    Unparsable,
 }
 
 impl SkipReason {
@@ -168,6 +170,7 @@ impl SkipReason {
             SkipReason::NonUtf8 => "not UTF-8",
             SkipReason::Unreadable => "unreadable",
             SkipReason::CacheDirectory => "cache directory",
+            SkipReason::Unparsable => "did not parse",
         }
     }
 }

@@ -76,7 +76,9 @@ pub fn collect(
             }
         };
         let span = abs..file.line_range(line).end;
-        let code_before = !file.text[line_start..comment_start].trim().is_empty();
+        // A comment may have started on an earlier line (`/* ...` spanning lines).
+        let code_before =
+            comment_start > line_start && !file.text[line_start..comment_start].trim().is_empty();
         let target_line = if code_before {
             line
         } else {
@@ -162,6 +164,7 @@ fn invalid_finding(file: &SourceFile, span: Range<usize>, why: String) -> Findin
         resource_line: None,
         related: Vec::new(),
         fixable: false,
+        fix: None,
     }
 }
 
@@ -207,6 +210,7 @@ pub fn apply(
             resource_line: None,
             related: Vec::new(),
             fixable: false,
+            fix: None,
         })
         .collect()
 }

@@ -812,3 +812,132 @@ fn auditing_a_subdirectory_still_sees_namespaces_declared_elsewhere() {
     );
     assert_eq!(report.files_scanned, 1);
 }
+
+#[test]
+fn review_regressions() {
+    // A suppression marker inside a multi-line block comment must not crash the run.
+    let repo = Repo::new();
+    repo.file(
+        "stacks/a/main.tf",
+        "/* notes\n   infra-audit:ignore[kyverno-lifecycle] old\n*/\nlocals { a = 1 }\n",
+    );
+    let report = repo.audit(&[]);
+    assert!(report.findings.iter().all(|f| f.rule != "parse-error"));
+
+    // Disabling a rule does not make suppressions naming it malformed.
+    let repo = Repo::new();
+    repo.file(
+        "stacks/a/main.tf",
+        "# infra-audit:ignore[kyverno-lifecycle, pvc-storage-class-explicit] scratch\nresource \"kubernetes_persistent_volume_claim\" \"c\" {\n  metadata { name = \"c\" }\n}\n",
+    );
+    assert_eq!(
+        repo.findings(&[
+            "pvc-storage-class-explicit",
+            "invalid-suppression",
+            "unused-suppression"
+        ]),
+        vec![]
+    );
+
+    // Turning parse-error off still reports the file as not measured (exit 3).
+    let repo = Repo::new();
+    repo.file("stacks/a/broken.tf", "resource \"x\" \"y\" {\n");
+    let report = repo.audit(&["kyverno-lifecycle"]);
+    assert!(report.findings.is_empty());
+    assert_eq!(
+        report.skipped[0].reason,
+        infra_audit::source::SkipReason::Unparsable
+    );
+    assert_eq!(report.exit_code(infra_audit::finding::Severity::Error), 3);
+
+    // Namespace labels through locals and merge(); unevaluable labels are unverified.
+    let repo = Repo::new();
+    repo.file(
+        "stacks/ns/main.tf",
+        "locals { common = { team = \"web\" } }\nvariable \"extra\" {}\nresource \"kubernetes_namespace\" \"a\" {\n  metadata {\n    name   = \"a\"\n    labels = merge(local.common, { \"keel.sh/enrolled\" = \"true\" })\n  }\n}\nresource \"kubernetes_namespace\" \"b\" {\n  metadata {\n    name   = \"b\"\n    labels = var.extra\n  }\n}\n",
+    );
+    repo.file("stacks/app/a.tf", &keel_deployment("in_a", "\"a\"", ""));
+    repo.file("stacks/app/b.tf", &keel_deployment("in_b", "\"b\"", ""));
+    let report = repo.audit(&["keel-lifecycle"]);
+    let got: Vec<_> = report
+        .findings
+        .iter()
+        .map(|f| (f.location.path.as_str(), f.certainty))
+        .collect();
+    use infra_audit::finding::Certainty::*;
+    assert_eq!(
+        got,
+        vec![
+            ("stacks/app/a.tf", Violation),
+            ("stacks/app/b.tf", Unverified)
+        ]
+    );
+
+    // Alertmanager's claim is matched through its stateful set, whatever the template name.
+    let repo = Repo::new();
+    repo.file(
+        "stacks/monitoring/am.tf",
+        "resource \"kubernetes_stateful_set\" \"am\" {\n  metadata { name = \"alertmanager\" }\n  spec {\n    volume_claim_template {\n      metadata { name = \"storage\" }\n      spec { storage_class_name = \"proxmox-lvm\" }\n    }\n  }\n}\n",
+    );
+    assert_eq!(
+        repo.findings(&["sensitive-storage-class"]),
+        vec![at("sensitive-storage-class", "stacks/monitoring/am.tf", 1)]
+    );
+
+    // dynamic "nfs" blocks, NFS servers inside manifests and dynamic content.
+    let repo = Repo::new();
+    repo.file(
+        "stacks/a/main.tf",
+        r##"resource "kubernetes_deployment" "d" {
+  spec {
+    template {
+      spec {
+        volume {
+          name = "x"
+          dynamic "nfs" {
+            for_each = [1]
+            content {
+              server = "192.168.1.127"
+              path   = "/srv/nfs/x"
+            }
+          }
+        }
+      }
+    }
+  }
+}
+resource "kubernetes_manifest" "pv" {
+  manifest = {
+    kind = "PersistentVolume"
+    spec = { nfs = { server = "192.168.1.127", path = "/srv/nfs/y" } }
+  }
+}
+"##,
+    );
+    assert_eq!(
+        repo.findings(&["inline-nfs-volume", "hardcoded-nfs-server"]),
+        vec![
+            at("inline-nfs-volume", "stacks/a/main.tf", 7),
+            at("hardcoded-nfs-server", "stacks/a/main.tf", 10),
+            at("hardcoded-nfs-server", "stacks/a/main.tf", 22),
+        ]
+    );
+
+    // Exports continuation lines; a marker must be the whole word.
+    let repo = Repo::new();
+    repo.file(
+        "scripts/pve-nfs-exports",
+        "/srv/nfs 10.0.0.0/8(rw) \\\n    192.168.1.0/24(rw,fsid=0)\n",
+    );
+    repo.file(
+        "stacks/a/main.tf",
+        &deployment("d", "  lifecycle {\n    ignore_changes = [spec[0].template[0].spec[0].dns_config] # KYVERNO_LIFECYCLE_V10\n  }\n"),
+    );
+    assert_eq!(
+        repo.findings(&["nfs-export-fsid", "kyverno-lifecycle"]),
+        vec![
+            at("nfs-export-fsid", "scripts/pve-nfs-exports", 2),
+            at("kyverno-lifecycle", "stacks/a/main.tf", 1)
+        ]
+    );
+}

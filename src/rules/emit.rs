@@ -1,7 +1,7 @@
 //! Building findings for one rule and one file.
 
 use super::RuleMeta;
-use crate::finding::{Certainty, Finding, Location, Related, Severity};
+use crate::finding::{Applicability, Certainty, Finding, Fix, Location, Related, Severity};
 use crate::source::SourceFile;
 use crate::syntax::hcl::Owner;
 use std::ops::Range;
@@ -51,7 +51,8 @@ impl<'a> Emitter<'a> {
             resource: None,
             resource_line: None,
             related: Vec::new(),
-            fixable: self.meta.fixable,
+            fixable: false,
+            fix: None,
         });
         self.findings.last_mut().expect("just pushed")
     }
@@ -87,6 +88,15 @@ impl Finding {
     /// Overrides the severity (for a parameter with its own, lower severity).
     pub fn severity(&mut self, severity: Severity) -> &mut Finding {
         self.severity = severity;
+        self
+    }
+
+    /// Attaches a fix; `fixable` reports whether a safe one exists.
+    pub fn with_fix(&mut self, fix: Option<Fix>) -> &mut Finding {
+        self.fixable = fix
+            .as_ref()
+            .is_some_and(|f| f.applicability == Applicability::Safe);
+        self.fix = fix;
         self
     }
 

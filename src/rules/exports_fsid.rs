@@ -48,22 +48,33 @@ impl Check for ExportsFsid {
         if file.path != self.params.file {
             return;
         }
+        // An export may continue on following lines ending in `\`.
+        let mut continued: Option<String> = None;
         for (line, text) in file.lines() {
             let trimmed = text.trim_start();
-            if trimmed.is_empty() || trimmed.starts_with('#') {
+            let carried = continued.take();
+            if carried.is_none() && (trimmed.is_empty() || trimmed.starts_with('#')) {
                 continue;
             }
-            let indent = text.len() - trimmed.len();
-            let (export, rest_at) = if let Some(quoted) = trimmed.strip_prefix('"') {
-                match quoted.find('"') {
-                    Some(end) => (&quoted[..end], end + 2),
-                    None => continue,
+            let (export, options_start) = match carried {
+                Some(export) => (export, 0),
+                None => {
+                    let indent = text.len() - trimmed.len();
+                    let (export, rest_at) = if let Some(quoted) = trimmed.strip_prefix('"') {
+                        match quoted.find('"') {
+                            Some(end) => (&quoted[..end], end + 2),
+                            None => continue,
+                        }
+                    } else {
+                        let end = trimmed.find(char::is_whitespace).unwrap_or(trimmed.len());
+                        (&trimmed[..end], end)
+                    };
+                    (export.trim_end_matches('/').to_string(), indent + rest_at)
                 }
-            } else {
-                let end = trimmed.find(char::is_whitespace).unwrap_or(trimmed.len());
-                (&trimmed[..end], end)
             };
-            let export = export.trim_end_matches('/');
+            if text.trim_end().ends_with('\\') {
+                continued = Some(export.clone());
+            }
             if !self
                 .params
                 .exports
@@ -72,7 +83,6 @@ impl Check for ExportsFsid {
             {
                 continue;
             }
-            let options_start = indent + rest_at;
             let rest = &text[options_start..];
             let rest = &rest[..rest.find('#').unwrap_or(rest.len())];
             for (i, _) in rest.match_indices("fsid=") {
@@ -86,13 +96,48 @@ impl Check for ExportsFsid {
                 }
                 let start = file.line_range(line).start + options_start + i;
                 let span = start..start + value_start - i + value.len();
+                let fix = self.fix(file, span.clone());
                 out.violation(
                     span,
                     format!(
                         "`{export}` is exported with `fsid={value}`: that makes it the NFSv4 pseudo-root and breaks subdirectory mounts for every CSI volume"
                     ),
-                );
+                )
+                .with_fix(fix);
             }
         }
+    }
+}
+
+impl ExportsFsid {
+    /// Replaces the forbidden fsid with one no other export in the file uses.
+    fn fix(
+        &self,
+        file: &crate::source::SourceFile,
+        span: std::ops::Range<usize>,
+    ) -> Option<crate::finding::Fix> {
+        let used: Vec<u64> = file
+            .text
+            .match_indices("fsid=")
+            .filter_map(|(i, _)| {
+                let digits: String = file.text[i + 5..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_digit())
+                    .collect();
+                digits.parse().ok()
+            })
+            .collect();
+        let next = used.iter().max().map(|m| m + 1).unwrap_or(1).max(1);
+        let edit = crate::finding::Edit {
+            path: file.path.clone(),
+            span,
+            replacement: format!("fsid={next}"),
+        };
+        crate::fix::finish(
+            file,
+            format!("use the unused `fsid={next}`"),
+            crate::finding::Applicability::Safe,
+            vec![edit],
+        )
     }
 }

@@ -23,8 +23,9 @@ pub struct Params {
     /// Why the value is forbidden (message tail).
     #[serde(default)]
     pub reason: Option<String>,
-    /// When set, only report occurrences in these contexts: `KEY` (attribute or YAML key),
-    /// or `BLOCK.KEY` (attribute in that block, YAML key under that parent key).
+    /// When set, only report occurrences in these contexts, matched against the end of the
+    /// literal's path (blocks, attribute, object keys; YAML parent key and key): `KEY`, or
+    /// `PARENT.KEY` (`nfs.server` is `server` in an `nfs` block or under an `nfs` key).
     #[serde(default)]
     pub contexts: Vec<String>,
     /// In non-HCL files, a line containing one of these words (case-insensitive) is in context.
@@ -90,19 +91,14 @@ impl ForbiddenValue {
         if self.params.contexts.is_empty() {
             return true;
         }
-        let innermost = lit.blocks.last().map(String::as_str);
-        let innermost_label = lit.block_labels.last().and_then(|l| l.as_deref());
-        self.params
-            .contexts
-            .iter()
-            .any(|c| match c.split_once('.') {
-                Some((block, key)) => {
-                    key == lit.attr
-                        && (innermost == Some(block)
-                            || (innermost == Some("dynamic") && innermost_label == Some(block)))
-                }
-                None => c == &lit.attr,
-            })
+        self.params.contexts.iter().any(|c| {
+            let parts: Vec<&str> = c.split('.').collect();
+            lit.path.len() >= parts.len()
+                && lit.path[lit.path.len() - parts.len()..]
+                    .iter()
+                    .zip(&parts)
+                    .all(|(a, b)| a == b)
+        })
     }
 
     fn text_in_context(&self, file: &SourceFile, line: usize, code: &str) -> bool {
@@ -240,6 +236,11 @@ impl Check for ForbiddenValue {
             }
             for (span, value) in hits {
                 self.report(out, span, value, false, None);
+                if let (Some(f), Some(r)) = (out.findings.last_mut(), &self.params.replacement) {
+                    f.help = Some(format!(
+                        "use the value `{r}` holds instead of the literal (in a file rendered with templatefile(), pass it in as a template variable)"
+                    ));
+                }
             }
         }
     }

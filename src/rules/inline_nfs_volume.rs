@@ -25,7 +25,9 @@ impl InlineNfsVolume {
 fn walk(body: &Body, in_volume: bool, owner: &Owner, ctx: &FileContext, out: &mut Emitter) {
     for block in body.iter().filter_map(|s| s.as_block()) {
         let ident = block.ident.as_str();
-        if ident == "nfs" && in_volume {
+        let dynamic_nfs =
+            ident == "dynamic" && block.labels.first().map(|l| l.as_str()) == Some("nfs");
+        if (ident == "nfs" || dynamic_nfs) && in_volume {
             let span = block.ident.span().unwrap_or(owner.header.clone());
             out.violation(
                 span,

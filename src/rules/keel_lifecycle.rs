@@ -5,12 +5,13 @@
 
 use super::lifecycle::IgnoreList;
 use super::{Check, Emitter, FileContext};
-use crate::index::{dir_of, Value};
+use crate::finding::{Applicability, Edit, Fix};
+use crate::fix::text;
+use crate::index::{self, dir_of, Value};
 use crate::syntax::hcl::{self, owner_of};
 use hcl_edit::structure::{Block, Body};
 use hcl_edit::Span;
 use serde::Deserialize;
-use std::collections::BTreeMap;
 
 /// A label (or annotation) key and value.
 #[derive(Debug, Deserialize)]
@@ -36,18 +37,36 @@ pub struct Params {
     /// `metadata[0].annotations["KEY"]`, unless the workload declares them itself).
     #[serde(default)]
     pub annotations: Vec<String>,
-    /// Paths every enrolled workload must ignore.
+    /// Marker comment the fix puts after the last annotation entry.
     #[serde(default)]
-    pub paths: Vec<String>,
-    /// Extra paths per resource type.
+    pub annotations_marker: Option<String>,
+    /// Other paths enrolled workloads must ignore, in canonical order.
     #[serde(default)]
-    pub paths_by_type: BTreeMap<String, Vec<String>>,
+    pub paths: Vec<PathEntry>,
     /// Require `container[N].image` / `init_container[N].image` per container.
     #[serde(default = "yes")]
     pub container_images: bool,
+    /// Marker comment the fix puts after each image entry.
+    #[serde(default)]
+    pub image_marker: Option<String>,
     /// Path of the pod spec inside the workload.
     #[serde(default = "default_pod_spec")]
     pub pod_spec_path: String,
+}
+
+/// A path to ignore, optionally only for some resource types, with the marker the fix
+/// writes after it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathEntry {
+    /// The `ignore_changes` path.
+    pub path: String,
+    /// Only for these resource types (all when empty).
+    #[serde(default)]
+    pub types: Vec<String>,
+    /// Marker comment written after the entry by the fix.
+    #[serde(default)]
+    pub marker: Option<String>,
 }
 
 fn yes() -> bool {
@@ -135,18 +154,33 @@ impl Check for KeelLifecycle {
                     continue;
                 }
             };
-            let Some(ns_decl) = ctx.repo.namespace_has_label(
+            let ns_decl = match ctx.repo.namespace_label(
                 &namespace,
                 &p.enrolled_label.key,
                 &p.enrolled_label.value,
-            ) else {
-                continue;
+            ) {
+                index::LabelMatch::Yes(decl) => decl,
+                index::LabelMatch::No => continue,
+                index::LabelMatch::Unknown(decl, why) => {
+                    out.unverified(
+                        owner.header.clone(),
+                        format!(
+                            "could not verify `{}`: the labels of namespace `{namespace}` (`{}` in {}) could not be evaluated ({why}), so whether Keel manages it is unknown",
+                            owner.address, decl.address, decl.path
+                        ),
+                    )
+                    .owned_by(&owner, file);
+                    continue;
+                }
             };
 
-            let mut required: Vec<String> = Vec::new();
-            for key in &p.annotations {
+            let mut required: Vec<(String, Option<String>)> = Vec::new();
+            for (i, key) in p.annotations.iter().enumerate() {
                 if !declared_annotation(meta, key) {
-                    required.push(format!("metadata[0].annotations[\"{key}\"]"));
+                    let marker = (i + 1 == p.annotations.len())
+                        .then(|| p.annotations_marker.clone())
+                        .flatten();
+                    required.push((format!("metadata[0].annotations[\"{key}\"]"), marker));
                 }
             }
             let mut unknown_counts = Vec::new();
@@ -155,23 +189,27 @@ impl Check for KeelLifecycle {
                 if let Some(pod) = hcl::block_path(&resource.body, &pod_path) {
                     for kind in ["container", "init_container"] {
                         match count_blocks(&pod.body, kind) {
-                            Some(n) => required.extend(
-                                (0..n).map(|i| format!("{}.{kind}[{i}].image", p.pod_spec_path)),
-                            ),
+                            Some(n) => required.extend((0..n).map(|i| {
+                                (
+                                    format!("{}.{kind}[{i}].image", p.pod_spec_path),
+                                    p.image_marker.clone(),
+                                )
+                            })),
                             None => unknown_counts.push(kind),
                         }
                     }
                 }
             }
-            required.extend(p.paths.iter().cloned());
-            if let Some(extra) = p.paths_by_type.get(ty) {
-                required.extend(extra.iter().cloned());
+            for entry in &p.paths {
+                if entry.types.is_empty() || entry.types.iter().any(|t| t == ty) {
+                    required.push((entry.path.clone(), entry.marker.clone()));
+                }
             }
 
             let ignore = IgnoreList::of(file, resource);
-            let missing: Vec<&String> = required
+            let missing: Vec<&(String, Option<String>)> = required
                 .iter()
-                .filter(|path| !ignore.as_ref().is_some_and(|l| l.covers(path)))
+                .filter(|(path, _)| !ignore.as_ref().is_some_and(|l| l.covers(path)))
                 .collect();
             let ns_note = format!(
                 "namespace `{namespace}` is enrolled in Keel by `{}` in {}",
@@ -180,7 +218,7 @@ impl Check for KeelLifecycle {
             if !missing.is_empty() {
                 let list = missing
                     .iter()
-                    .map(|m| format!("`{m}`"))
+                    .map(|(m, _)| format!("`{m}`"))
                     .collect::<Vec<_>>()
                     .join(", ");
                 let f = out.violation(
@@ -192,7 +230,8 @@ impl Check for KeelLifecycle {
                         if missing.len() == 1 { "y" } else { "ies" }
                     ),
                 );
-                f.owned_by(&owner, file);
+                let fix = fix(ctx, resource, ignore.as_ref(), &missing);
+                f.owned_by(&owner, file).with_fix(fix);
                 if let Some(list) = &ignore {
                     f.related(file, list.ident_span.clone(), "lifecycle block");
                 }
@@ -214,7 +253,8 @@ impl Check for KeelLifecycle {
                     ),
                 )
                 .owned_by(&owner, file)
-                .related(file, span, format!("dynamic \"{kind}\""));
+                .related(file, span, format!("dynamic \"{kind}\""))
+                .help(format!("list one `{kind}[N].image` entry per {kind} the dynamic block generates, then suppress this note with a reason (`# infra-audit:ignore[keel-lifecycle] ...`)"));
             }
         }
     }
@@ -225,4 +265,92 @@ fn p_help(opt_out: &LabelMatch) -> String {
         "add the missing lines to ignore_changes (canonical block in AGENTS.md), or opt the workload out with `{} = \"{}\"` in its metadata labels",
         opt_out.key, opt_out.value
     )
+}
+
+/// Adds the missing entries, in canonical order with their markers: a whole lifecycle
+/// block when there is none, an `ignore_changes` attribute when the block has none, new
+/// lines in a multi-line list, and a single-line list is opened up into one line per entry.
+fn fix(
+    ctx: &FileContext,
+    resource: &Block,
+    list: Option<&IgnoreList>,
+    missing: &[&(String, Option<String>)],
+) -> Option<Fix> {
+    let file = ctx.file;
+    let comments = &ctx.hcl?.comments;
+    let (path, t) = (file.path.as_str(), file.text.as_str());
+    let unit = text::indent_unit(t);
+    let line = |(p, marker): &(String, Option<String>), indent: &str| match marker {
+        Some(m) => format!("{indent}{p}, # {m}"),
+        None => format!("{indent}{p},"),
+    };
+    let attribute = |indent: &str| -> Vec<String> {
+        let mut lines = vec![format!("{indent}ignore_changes = [")];
+        lines.extend(missing.iter().map(|m| line(m, &format!("{indent}{unit}"))));
+        lines.push(format!("{indent}]"));
+        lines
+    };
+    let edits = match list {
+        None => {
+            let mut lines = vec!["lifecycle {".to_string()];
+            lines.extend(attribute(unit));
+            lines.push("}".to_string());
+            vec![text::insert_before_closing_brace(
+                path,
+                t,
+                &resource.span()?,
+                &lines,
+                true,
+            )?]
+        }
+        Some(list) if !list.has_attribute => {
+            vec![text::insert_before_closing_brace(
+                path,
+                t,
+                &list.block_span,
+                &attribute(""),
+                false,
+            )?]
+        }
+        Some(list) => {
+            let array = list.array_span.clone()?;
+            if t[array.clone()].contains('\n') {
+                let entries: Vec<text::Entry> = missing
+                    .iter()
+                    .map(|(p, m)| text::Entry {
+                        text: p.clone(),
+                        comment: m.clone(),
+                    })
+                    .collect();
+                text::append_to_list(path, t, &array, &list.item_spans(), &entries, comments)
+            } else {
+                if t[array.clone()].contains("/*") {
+                    return None;
+                }
+                let nl = text::eol(t);
+                let indent = text::indent_at(t, list.attr_span.clone()?.start);
+                let inner = format!("{indent}{unit}");
+                let mut body = format!("[{nl}");
+                for (_, span) in &list.entries {
+                    body.push_str(&format!("{inner}{},{nl}", &t[span.clone()]));
+                }
+                for m in missing {
+                    body.push_str(&line(m, &inner));
+                    body.push_str(nl);
+                }
+                body.push_str(&format!("{indent}]"));
+                vec![Edit {
+                    path: path.into(),
+                    span: array,
+                    replacement: body,
+                }]
+            }
+        }
+    };
+    let description = format!(
+        "add {} lifecycle.ignore_changes entr{}",
+        missing.len(),
+        if missing.len() == 1 { "y" } else { "ies" }
+    );
+    crate::fix::finish(file, description, Applicability::Safe, edits)
 }

@@ -1,6 +1,9 @@
 //! Reading a resource's `lifecycle { ignore_changes = [...] }` the way Terraform does.
 
+use crate::finding::Edit;
+use crate::fix::text;
 use crate::source::SourceFile;
+use crate::syntax::comments::Comment;
 use crate::syntax::hcl;
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::Block;
@@ -21,6 +24,8 @@ pub struct IgnoreList {
     pub entries: Vec<(String, Range<usize>)>,
     /// The array's span, when `ignore_changes` is a list.
     pub array_span: Option<Range<usize>>,
+    /// Span of the `ignore_changes = ...` attribute.
+    pub attr_span: Option<Range<usize>>,
 }
 
 impl IgnoreList {
@@ -36,10 +41,13 @@ impl IgnoreList {
             has_attribute: false,
             entries: Vec::new(),
             array_span: None,
+            attr_span: None,
         };
-        let Some(value) = hcl::attr(&lifecycle.body, "ignore_changes") else {
+        let Some(attribute) = lifecycle.body.get_attribute("ignore_changes") else {
             return Some(list);
         };
+        list.attr_span = attribute.span();
+        let value = &attribute.value;
         list.has_attribute = true;
         match value {
             Expression::Variable(v) if v.as_str() == "all" => list.all = true,
@@ -74,6 +82,61 @@ impl IgnoreList {
     pub fn entry(&self, path: &str) -> Option<&Range<usize>> {
         self.entries.iter().find(|(e, _)| e == path).map(|(_, s)| s)
     }
+
+    /// Spans of the list's items.
+    pub fn item_spans(&self) -> Vec<Range<usize>> {
+        self.entries.iter().map(|(_, s)| s.clone()).collect()
+    }
+
+    /// Whether a comment containing `marker` lies inside the lifecycle block.
+    pub fn has_marker(&self, text: &str, comments: &[Comment], marker: &str) -> bool {
+        comments.iter().any(|c| {
+            c.span.start >= self.block_span.start
+                && c.span.end <= self.block_span.end
+                && contains_word(&text[c.span.clone()], marker)
+        })
+    }
+}
+
+/// Whether `word` occurs in `text` as a whole word (`KYVERNO_LIFECYCLE_V10` does not
+/// contain `KYVERNO_LIFECYCLE_V1`).
+pub fn contains_word(text: &str, word: &str) -> bool {
+    let ident = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    text.match_indices(word).any(|(i, _)| {
+        !ident(text[..i].chars().next_back()) && !ident(text[i + word.len()..].chars().next())
+    })
+}
+
+/// An edit that puts `# MARKER` inside the lifecycle block next to `anchor` (an entry or
+/// the ignore_changes attribute): at the end of its line when that line has no comment
+/// and does not close the block, else on its own line above it.
+pub fn marker_edit(
+    path: &str,
+    text: &str,
+    comments: &[Comment],
+    list: &IgnoreList,
+    anchor: usize,
+    marker: &str,
+) -> Option<Edit> {
+    let end = text::line_end(text, anchor);
+    let closes_block = list.block_span.end - 1 < end;
+    if !closes_block && !text::comment_after(comments, text, anchor) {
+        return Some(Edit {
+            path: path.into(),
+            span: end..end,
+            replacement: format!(" # {marker}"),
+        });
+    }
+    let start = text::line_start(text, anchor);
+    if text::starts_line(text, anchor) && start > list.block_span.start {
+        let indent = text::indent_at(text, anchor);
+        return Some(Edit {
+            path: path.into(),
+            span: start..start,
+            replacement: format!("{indent}# {marker}{}", text::eol(text)),
+        });
+    }
+    None
 }
 
 /// Whether ignoring `entry` ignores `path`: equal, or `path` is inside `entry`.

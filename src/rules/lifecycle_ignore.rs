@@ -2,8 +2,10 @@
 //! `lifecycle.ignore_changes`, tagged with a marker comment inside the lifecycle block.
 //! The default pack's `kyverno-lifecycle` instance is this kind for Kyverno's dns_config.
 
-use super::lifecycle::{path_blocks, IgnoreList};
+use super::lifecycle::{marker_edit, path_blocks, path_covers, IgnoreList};
 use super::{Check, Emitter, FileContext};
+use crate::finding::{Applicability, Edit, Fix};
+use crate::fix::text;
 use crate::syntax::hcl::{self, owner_of};
 use anyhow::{bail, Result};
 use hcl_edit::structure::Block;
@@ -91,6 +93,167 @@ impl LifecycleIgnore {
     }
 }
 
+/// What is wrong with one resource.
+enum Problem {
+    NoLifecycle,
+    NoAttribute,
+    NotListed,
+    WrongPath(String, std::ops::Range<usize>),
+    NoMarker(std::ops::Range<usize>),
+}
+
+impl LifecycleIgnore {
+    fn problem(
+        &self,
+        ignore: Option<&IgnoreList>,
+        required: &str,
+        has_marker: bool,
+    ) -> Option<Problem> {
+        let p = &self.params;
+        let Some(list) = ignore else {
+            return Some(Problem::NoLifecycle);
+        };
+        if list.covers(required) {
+            if list.all || has_marker {
+                return None;
+            }
+            let entry = list
+                .entries
+                .iter()
+                .find(|(e, _)| path_covers(e, required))
+                .map(|(_, s)| s.clone())
+                .unwrap_or(list.ident_span.clone());
+            return Some(Problem::NoMarker(entry));
+        }
+        if !list.has_attribute {
+            return Some(Problem::NoAttribute);
+        }
+        let known_paths = || std::iter::once(&p.path).chain(p.path_by_type.values());
+        match list
+            .entries
+            .iter()
+            .find(|(e, _)| e != required && known_paths().any(|k| k == e))
+        {
+            Some((entry, span)) => Some(Problem::WrongPath(entry.clone(), span.clone())),
+            None => Some(Problem::NotListed),
+        }
+    }
+
+    fn message(&self, problem: &Problem, address: &str, ty: &str, required: &str) -> String {
+        let p = &self.params;
+        let field = required.rsplit('.').next().unwrap_or(required);
+        match problem {
+            Problem::NoLifecycle => format!(
+                "`{address}` has no `lifecycle` block: {} mutates `{field}`, so every plan shows drift; ignore `{required}`",
+                p.mutator
+            ),
+            Problem::NoAttribute => format!("`{address}` has a lifecycle block without `ignore_changes`: add `{required}`"),
+            Problem::NotListed => format!(
+                "`{address}` lifecycle.ignore_changes does not list `{required}` ({} mutates `{field}`)",
+                p.mutator
+            ),
+            Problem::WrongPath(entry, _) => format!(
+                "`{address}` ignores `{entry}`, which is the wrong path for `{ty}`: it must ignore `{required}`"
+            ),
+            Problem::NoMarker(_) => format!(
+                "`{address}` ignores `{required}` but the lifecycle block lacks the `# {}` marker comment",
+                p.marker
+            ),
+        }
+    }
+
+    /// The safe fix for a problem, keeping the file's layout.
+    fn fix(
+        &self,
+        ctx: &FileContext,
+        resource: &Block,
+        list: Option<&IgnoreList>,
+        problem: &Problem,
+        required: &str,
+        has_marker: bool,
+    ) -> Option<Fix> {
+        let file = ctx.file;
+        let comments = &ctx.hcl?.comments;
+        let (path, t) = (file.path.as_str(), file.text.as_str());
+        let marker = &self.params.marker;
+        let unit = text::indent_unit(t);
+        let mut edits = Vec::new();
+        let description = match problem {
+            Problem::NoLifecycle => {
+                let lines = vec![
+                    "lifecycle {".to_string(),
+                    format!("{unit}ignore_changes = [{required}] # {marker}"),
+                    "}".to_string(),
+                ];
+                edits.push(text::insert_before_closing_brace(
+                    path,
+                    t,
+                    &resource.span()?,
+                    &lines,
+                    true,
+                )?);
+                format!("add `lifecycle {{ ignore_changes = [{required}] # {marker} }}`")
+            }
+            Problem::NoAttribute => {
+                let lines = vec![format!("ignore_changes = [{required}] # {marker}")];
+                edits.push(text::insert_before_closing_brace(
+                    path,
+                    t,
+                    &list?.block_span,
+                    &lines,
+                    false,
+                )?);
+                format!("add `ignore_changes = [{required}]` to the lifecycle block")
+            }
+            Problem::NotListed => {
+                let list = list?;
+                let array = list.array_span.clone()?;
+                let multi_line = t[array.clone()].contains('\n');
+                let comment = (!has_marker && multi_line).then(|| marker.clone());
+                let entry = text::Entry {
+                    text: required.to_string(),
+                    comment,
+                };
+                edits.extend(text::append_to_list(
+                    path,
+                    t,
+                    &array,
+                    &list.item_spans(),
+                    &[entry],
+                    comments,
+                ));
+                if !has_marker && !multi_line {
+                    edits.push(marker_edit(
+                        path,
+                        t,
+                        comments,
+                        list,
+                        list.attr_span.clone()?.start,
+                        marker,
+                    )?);
+                }
+                format!("add `{required}` to lifecycle.ignore_changes")
+            }
+            Problem::WrongPath(_, span) => {
+                edits.push(Edit {
+                    path: path.into(),
+                    span: span.clone(),
+                    replacement: required.to_string(),
+                });
+                if !has_marker {
+                    edits.push(marker_edit(path, t, comments, list?, span.start, marker)?);
+                }
+                format!("replace the entry with `{required}`")
+            }
+            Problem::NoMarker(span) => {
+                edits.push(marker_edit(path, t, comments, list?, span.start, marker)?);
+                format!("add the `# {marker}` marker comment")
+            }
+        };
+        crate::fix::finish(file, description, Applicability::Safe, edits)
+    }
+}
+
 impl Check for LifecycleIgnore {
     fn check(&self, ctx: &FileContext, out: &mut Emitter) {
         let Some(hcl_file) = ctx.hcl else { return };
@@ -105,91 +268,49 @@ impl Check for LifecycleIgnore {
             };
             let required = self.required_path(ty);
             let ignore = IgnoreList::of(file, resource);
-            let covered = ignore.as_ref().is_some_and(|l| l.covers(required));
-            if covered {
-                let list = ignore.as_ref().expect("covered implies a list");
-                if list.all {
-                    continue;
-                }
-                let has_marker = hcl_file.comments.iter().any(|c| {
-                    c.span.start >= list.block_span.start
-                        && c.span.end <= list.block_span.end
-                        && file.text[c.span.clone()].contains(&p.marker)
-                });
-                if !has_marker {
-                    let entry = list
-                        .entries
-                        .iter()
-                        .find(|(e, _)| super::lifecycle::path_covers(e, required))
-                        .map(|(_, s)| s.clone())
-                        .unwrap_or(list.ident_span.clone());
-                    out.violation(
-                        owner.header.clone(),
-                        format!(
-                            "`{}` ignores `{required}` but the lifecycle block lacks the `# {}` marker comment",
-                            owner.address, p.marker
-                        ),
-                    )
-                    .owned_by(&owner, file)
-                    .related(file, entry, format!("add `# {}` at the end of this line", p.marker));
-                }
+            let has_marker = ignore
+                .as_ref()
+                .is_some_and(|l| l.has_marker(&file.text, &hcl_file.comments, &p.marker));
+            let Some(problem) = self.problem(ignore.as_ref(), required, has_marker) else {
                 continue;
-            }
-            let declared = self.declared_block(resource, required);
-            if let Some((_, true)) = declared {
-                continue; // declares the injected value itself: the mutation is a no-op
-            }
-            let field = required.rsplit('.').next().unwrap_or(required);
-            let message = if let Some((span, false)) = declared {
-                let opt = p.injected_option.as_ref().expect("declared implies option");
-                let f = out.violation(
-                    owner.header.clone(),
-                    format!(
-                        "`{}` declares its own `{field}` without `{} = \"{}\"` and does not ignore it: {} will rewrite it and every plan shows drift",
-                        owner.address, opt.name, opt.value, p.mutator
-                    ),
-                );
-                f.owned_by(&owner, file)
-                    .related(file, span, format!("declared `{field}`"));
-                continue;
-            } else {
-                match &ignore {
-                    None => format!(
-                        "`{}` has no `lifecycle` block: {} mutates `{field}`, so every plan shows drift; ignore `{required}`",
-                        owner.address, p.mutator
-                    ),
-                    Some(list) => {
-                        let wrong = list.entries.iter().find(|(e, _)| {
-                            e != required
-                                && (e == &p.path || p.path_by_type.values().any(|v| v == e))
-                        });
-                        match wrong {
-                            Some((entry, _)) => format!(
-                                "`{}` ignores `{entry}`, which is the wrong path for `{ty}`: it must ignore `{required}`",
-                                owner.address
-                            ),
-                            None if !list.has_attribute => format!(
-                                "`{}` has a lifecycle block without `ignore_changes`: add `{required}`",
-                                owner.address
-                            ),
-                            None => format!(
-                                "`{}` lifecycle.ignore_changes does not list `{required}` ({} mutates `{field}`)",
-                                owner.address, p.mutator
-                            ),
-                        }
-                    }
-                }
             };
+            if !matches!(problem, Problem::NoMarker(_)) {
+                match self.declared_block(resource, required) {
+                    Some((_, true)) => continue, // declares the injected value: the mutation is a no-op
+                    Some((span, false)) => {
+                        let opt = p.injected_option.as_ref().expect("declared implies option");
+                        let field = required.rsplit('.').next().unwrap_or(required);
+                        out.violation(
+                            owner.header.clone(),
+                            format!(
+                                "`{}` declares its own `{field}` without `{} = \"{}\"` and does not ignore it: {} will rewrite it and every plan shows drift",
+                                owner.address, opt.name, opt.value, p.mutator
+                            ),
+                        )
+                        .owned_by(&owner, file)
+                        .related(file, span, format!("declared `{field}`"));
+                        continue;
+                    }
+                    None => {}
+                }
+            }
+            let message = self.message(&problem, &owner.address, ty, required);
+            let fix = self.fix(
+                ctx,
+                resource,
+                ignore.as_ref(),
+                &problem,
+                required,
+                has_marker,
+            );
             let f = out.violation(owner.header.clone(), message);
-            f.owned_by(&owner, file);
+            f.owned_by(&owner, file).with_fix(fix);
             if let Some(list) = &ignore {
-                let span = list
-                    .entries
-                    .iter()
-                    .find(|(e, _)| e == &p.path || p.path_by_type.values().any(|v| v == e))
-                    .map(|(_, s)| s.clone())
-                    .unwrap_or(list.ident_span.clone());
-                f.related(file, span, "lifecycle block");
+                let (span, label) = match &problem {
+                    Problem::WrongPath(_, s) | Problem::NoMarker(s) => (s.clone(), "this entry"),
+                    _ => (list.ident_span.clone(), "lifecycle block"),
+                };
+                f.related(file, span, label);
             }
         }
     }

@@ -64,6 +64,7 @@ impl RequiredStorageClass {
         stack: Option<&str>,
         namespace: Option<&str>,
         name: &Value,
+        owner_names: &[String],
     ) -> Result<Option<String>, String> {
         for entry in &self.params.sensitive_services {
             let (service, filter) = match entry.split_once('/') {
@@ -73,17 +74,20 @@ impl RequiredStorageClass {
             if stack != Some(service) && namespace != Some(service) {
                 continue;
             }
-            match (filter, name) {
-                (None, _) => return Ok(Some(service.to_string())),
-                (Some(f), Value::Known(n)) if n.contains(f) => {
-                    return Ok(Some(format!("{service} ({f})")))
-                }
-                (Some(_), Value::Known(_)) => continue,
-                (Some(f), Value::Unknown(why)) => {
-                    return Err(format!(
-                        "whether it belongs to `{f}` in `{service}` depends on its name ({why})"
-                    ))
-                }
+            let Some(f) = filter else {
+                return Ok(Some(service.to_string()));
+            };
+            // The claim belongs to `f` when its name or its owner's (a stateful set's claims
+            // are named after the set) contains it.
+            if known(name).is_some_and(|n| n.contains(f))
+                || owner_names.iter().any(|n| n.contains(f))
+            {
+                return Ok(Some(format!("{service} ({f})")));
+            }
+            if let Value::Unknown(why) = name {
+                return Err(format!(
+                    "whether it belongs to `{f}` in `{service}` depends on its name ({why})"
+                ));
             }
         }
         Ok(None)
@@ -133,17 +137,23 @@ impl Check for RequiredStorageClass {
             let namespace = eval(claim.namespace);
             let class = claim.class.map(|c| ctx.repo.eval(dir, file, c));
             let what = describe(&claim, &name);
-            let sensitive = match self.sensitive_entry(stack, known(&namespace), &name) {
-                Ok(s) => s,
-                Err(why) => {
-                    out.unverified(
-                        claim.span.clone(),
-                        format!("could not verify {what}: {why}"),
-                    )
-                    .owned_by(&claim.owner, file);
-                    continue;
-                }
-            };
+            let mut owner_names = vec![claim.owner.address.clone()];
+            if let Some(Value::Known(w)) = claim.workload_name.map(|e| ctx.repo.eval(dir, file, e))
+            {
+                owner_names.push(w);
+            }
+            let sensitive =
+                match self.sensitive_entry(stack, known(&namespace), &name, &owner_names) {
+                    Ok(s) => s,
+                    Err(why) => {
+                        out.unverified(
+                            claim.span.clone(),
+                            format!("could not verify {what}: {why}"),
+                        )
+                        .owned_by(&claim.owner, file);
+                        continue;
+                    }
+                };
             let suffix = p
                 .name_suffix
                 .as_deref()

@@ -39,10 +39,10 @@ pub struct Literal {
     pub kind: LiteralKind,
     /// Key of the attribute whose value holds this literal.
     pub attr: String,
-    /// Identifiers of the enclosing blocks, outermost first (e.g. `resource`, `spec`, `nfs`).
-    pub blocks: Vec<String>,
-    /// Label of each enclosing block where it has one (`dynamic "volume"` gives `volume`).
-    pub block_labels: Vec<Option<String>>,
+    /// Where the literal sits, outermost first: enclosing block identifiers (a
+    /// `dynamic "x"` block counts as `x`, its `content` block is skipped), the attribute key,
+    /// then object keys down to the literal (`resource`, `spec`, `nfs`, `server`).
+    pub path: Vec<String>,
     /// The enclosing top-level resource, data source or module.
     pub owner: Option<Owner>,
 }
@@ -91,24 +91,30 @@ pub fn parse(text: &str) -> Result<HclFile, ParseError> {
 struct LiteralCollector {
     literals: Vec<Literal>,
     regions: Vec<Range<usize>>,
-    blocks: Vec<String>,
-    labels: Vec<Option<String>>,
+    path: Vec<String>,
+    dynamic: Vec<bool>,
 }
 
 impl LiteralCollector {
+    fn in_dynamic(&self) -> bool {
+        self.dynamic.last() == Some(&true)
+    }
+
     fn walk_body(&mut self, body: &Body, owner: Option<&Owner>) {
         for structure in body.iter() {
             if let Some(attr) = structure.as_attribute() {
                 let mut found = RegionVisitor::default();
                 found.visit_expr(&attr.value);
-                for (span, kind) in found.regions {
+                for (span, kind, keys) in found.regions {
                     self.regions.push(span.clone());
+                    let mut path = self.path.clone();
+                    path.push(attr.key.as_str().to_string());
+                    path.extend(keys);
                     self.literals.push(Literal {
                         span,
                         kind,
                         attr: attr.key.as_str().to_string(),
-                        blocks: self.blocks.clone(),
-                        block_labels: self.labels.clone(),
+                        path,
                         owner: owner.cloned(),
                     });
                 }
@@ -119,44 +125,67 @@ impl LiteralCollector {
                     }
                 }
                 let own;
-                let owner = match (owner, self.blocks.is_empty()) {
+                let owner = match (owner, self.path.is_empty()) {
                     (None, true) => {
                         own = owner_of(block);
                         own.as_ref()
                     }
                     _ => owner,
                 };
-                self.blocks.push(block.ident.as_str().to_string());
-                self.labels
-                    .push(block.labels.first().map(|l| l.as_str().to_string()));
+                let ident = block.ident.as_str();
+                let segment = match (ident, block.labels.first()) {
+                    ("dynamic", Some(label)) => Some(label.as_str().to_string()),
+                    ("content", _) if self.in_dynamic() => None,
+                    _ => Some(ident.to_string()),
+                };
+                self.dynamic.push(ident == "dynamic");
+                if let Some(s) = &segment {
+                    self.path.push(s.clone());
+                }
                 self.walk_body(&block.body, owner);
-                self.blocks.pop();
-                self.labels.pop();
+                if segment.is_some() {
+                    self.path.pop();
+                }
+                self.dynamic.pop();
             }
         }
     }
 }
 
+/// Collects literal regions of an expression with the object keys leading to each.
 #[derive(Default)]
 struct RegionVisitor {
-    regions: Vec<(Range<usize>, LiteralKind)>,
+    regions: Vec<(Range<usize>, LiteralKind, Vec<String>)>,
+    keys: Vec<String>,
+}
+
+impl RegionVisitor {
+    fn push(&mut self, span: Option<Range<usize>>, kind: LiteralKind) {
+        if let Some(span) = span {
+            self.regions.push((span, kind, self.keys.clone()));
+        }
+    }
 }
 
 impl Visit for RegionVisitor {
     fn visit_string(&mut self, node: &Decorated<String>) {
-        if let Some(span) = node.span() {
-            self.regions.push((span, LiteralKind::String));
-        }
+        self.push(node.span(), LiteralKind::String);
     }
     fn visit_string_template(&mut self, node: &StringTemplate) {
-        if let Some(span) = node.span() {
-            self.regions.push((span, LiteralKind::Template));
-        }
+        self.push(node.span(), LiteralKind::Template);
     }
     fn visit_heredoc_template(&mut self, node: &HeredocTemplate) {
-        if let Some(span) = node.span() {
-            self.regions.push((span, LiteralKind::Heredoc));
-        }
+        self.push(node.span(), LiteralKind::Heredoc);
+    }
+    fn visit_object_item(&mut self, key: &ObjectKey, value: &hcl_edit::expr::ObjectValue) {
+        self.visit_object_key(key);
+        let name = match key {
+            ObjectKey::Ident(ident) => ident.as_str().to_string(),
+            ObjectKey::Expression(e) => literal_str(e).unwrap_or_default(),
+        };
+        self.keys.push(name);
+        self.visit_object_value(value);
+        self.keys.pop();
     }
 }
 
@@ -373,8 +402,15 @@ resource "kubernetes_deployment" "app" {
             .unwrap();
         assert_eq!(heredoc.attr, "command");
         assert_eq!(
-            heredoc.blocks,
-            vec!["resource", "spec", "template", "spec", "container"]
+            heredoc.path,
+            vec![
+                "resource",
+                "spec",
+                "template",
+                "spec",
+                "container",
+                "command"
+            ]
         );
         assert_eq!(
             heredoc.owner.as_ref().unwrap().address,

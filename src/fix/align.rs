@@ -1,0 +1,202 @@
+//! Re-aligns `=` signs and trailing comments the way HashiCorp's `hclwrite.Format` (what
+//! `terraform fmt` runs) does, but only in the runs of lines a fix touched, so a file that
+//! was `terraform fmt`-clean before a fix stays clean after it.
+//!
+//! hclwrite's rule: consecutive lines that each have a top-level `KEY = value` on one line
+//! form a chain whose `=` signs line up one space after the longest key; consecutive lines
+//! that each end in a comment after some code form a chain whose comments line up one
+//! space after the longest code. Widths are byte counts including indentation.
+
+use crate::syntax::hcl::HclFile;
+use std::ops::Range;
+
+/// The cells of one line, as byte offsets into the text.
+#[derive(Debug, Clone)]
+struct Line {
+    /// End of the key (before the spaces preceding `=`), and the `=` offset.
+    assign: Option<(usize, usize)>,
+    /// End of the code before the comment, and the comment's start.
+    comment: Option<(usize, usize)>,
+    start: usize,
+}
+
+fn analyse(text: &str, parsed: &HclFile) -> Vec<Line> {
+    let literal = |i: usize| {
+        parsed
+            .literals
+            .iter()
+            .any(|l| l.span.start <= i && i < l.span.end)
+    };
+    let mut lines = Vec::new();
+    let mut start = 0;
+    for raw in text.split_inclusive('\n') {
+        let end = start + raw.trim_end_matches(['\n', '\r']).len();
+        let inside_literal = start > 0 && literal(start) && literal(start.saturating_sub(1));
+        let mut line = Line {
+            assign: None,
+            comment: None,
+            start,
+        };
+        if !inside_literal {
+            let comment = parsed.comments.iter().find(|c| {
+                c.span.start >= start && c.span.start < end && c.span.end <= end.max(c.span.end)
+            });
+            let code_end = comment.map(|c| c.span.start).unwrap_or(end);
+            let code_trimmed = start + text[start..code_end].trim_end().len();
+            if let Some(c) = comment {
+                if !text[start..c.span.start].trim().is_empty()
+                    && !text[start..c.span.start].trim_start().starts_with("/*")
+                {
+                    line.comment = Some((code_trimmed, c.span.start));
+                }
+            }
+            line.assign = find_assign(text, start, code_trimmed, &literal);
+        }
+        lines.push(line);
+        start += raw.len();
+    }
+    lines
+}
+
+/// The first top-level `=` of a line whose right-hand side closes all its brackets.
+fn find_assign(
+    text: &str,
+    start: usize,
+    end: usize,
+    literal: &dyn Fn(usize) -> bool,
+) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let first_code = start + (text[start..end].len() - text[start..end].trim_start().len());
+    let mut i = first_code;
+    while i < end {
+        if literal(i) {
+            i += 1;
+            continue;
+        }
+        let b = bytes[i];
+        let prev = if i > 0 { bytes[i - 1] } else { b' ' };
+        let next = bytes.get(i + 1).copied().unwrap_or(b' ');
+        if b == b'=' && i > first_code && !b"=!<>".contains(&prev) && next != b'=' && next != b'>' {
+            let mut net = 0i32;
+            for (j, byte) in bytes.iter().enumerate().take(end).skip(i) {
+                if literal(j) {
+                    continue;
+                }
+                match byte {
+                    b'[' | b'{' | b'(' => net += 1,
+                    b']' | b'}' | b')' => net -= 1,
+                    _ => {}
+                }
+            }
+            if net != 0 {
+                return None;
+            }
+            let key_end = start + text[start..i].trim_end().len();
+            return Some((key_end, i));
+        }
+        if matches!(b, b'{' | b'[' | b'(') {
+            return None; // a block header or expression opener before any `=`
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Whitespace edits that align the chains containing any of `touched` (0-based lines).
+fn chain_edits(
+    lines: &[Line],
+    touched: &[usize],
+    cell: fn(&Line) -> Option<(usize, usize)>,
+) -> Vec<(Range<usize>, String)> {
+    let mut edits = Vec::new();
+    let mut done = vec![false; lines.len()];
+    for &t in touched {
+        if t >= lines.len() || done[t] || cell(&lines[t]).is_none() {
+            continue;
+        }
+        let mut first = t;
+        while first > 0 && cell(&lines[first - 1]).is_some() {
+            first -= 1;
+        }
+        let mut last = t;
+        while last + 1 < lines.len() && cell(&lines[last + 1]).is_some() {
+            last += 1;
+        }
+        let widest = (first..=last)
+            .map(|i| {
+                let (code_end, _) = cell(&lines[i]).expect("in chain");
+                code_end - lines[i].start
+            })
+            .max()
+            .unwrap_or(0);
+        for (i, line) in lines.iter().enumerate().take(last + 1).skip(first) {
+            done[i] = true;
+            let (code_end, cell_start) = cell(line).expect("in chain");
+            let want = " ".repeat(widest - (code_end - line.start) + 1);
+            edits.push((code_end..cell_start, want));
+        }
+    }
+    edits
+}
+
+fn apply(text: &str, mut edits: Vec<(Range<usize>, String)>) -> String {
+    edits.sort_by_key(|(r, _)| r.start);
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    for (r, s) in edits {
+        out.push_str(&text[pos..r.start]);
+        out.push_str(&s);
+        pos = r.end;
+    }
+    out.push_str(&text[pos..]);
+    out
+}
+
+/// Aligns `=` then comments in the chains that include `touched` lines; `parse` re-parses
+/// text (comments and literals move when `=` alignment changes).
+pub fn realign(text: &str, touched: &[usize], parse: &dyn Fn(&str) -> Option<HclFile>) -> String {
+    let Some(parsed) = parse(text) else {
+        return text.to_string();
+    };
+    let lines = analyse(text, &parsed);
+    let assigned = apply(text, chain_edits(&lines, touched, |l| l.assign));
+    let Some(parsed) = parse(&assigned) else {
+        return assigned;
+    };
+    let lines = analyse(&assigned, &parsed);
+    apply(&assigned, chain_edits(&lines, touched, |l| l.comment))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::hcl;
+
+    fn realigned(text: &str, touched: &[usize]) -> String {
+        realign(text, touched, &|t| hcl::parse(t).ok())
+    }
+
+    #[test]
+    fn aligns_trailing_comments_in_a_list() {
+        let text = "x = [\n  aaa,   # one\n  b, # two\n  ccccc, # three\n  d,\n  e, # solo\n]\n";
+        assert_eq!(
+            realigned(text, &[3, 5]),
+            "x = [\n  aaa,   # one\n  b,     # two\n  ccccc, # three\n  d,\n  e, # solo\n]\n"
+        );
+    }
+
+    #[test]
+    fn aligns_assignments_but_not_multi_line_openers() {
+        let text = "r {\n  a = 1\n  long_name = \"x = y\"\n  list = [\n    1,\n  ]\n}\n";
+        assert_eq!(
+            realigned(text, &[1]),
+            "r {\n  a         = 1\n  long_name = \"x = y\"\n  list = [\n    1,\n  ]\n}\n"
+        );
+    }
+
+    #[test]
+    fn leaves_heredoc_content_alone() {
+        let text = "a = 1\nb = <<EOT\nx = 1 # y\nEOT\n";
+        assert_eq!(realigned(text, &[0, 2]), text);
+    }
+}

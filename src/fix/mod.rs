@@ -1,0 +1,298 @@
+//! `audit --fix` / `--diff`: apply the fixes attached to findings, in rounds, verifying
+//! every file still parses, and write atomically (or print a unified diff).
+//!
+//! A round audits the repository as it would be after the previous rounds' edits (held in
+//! memory), picks non-overlapping fixes per file, applies them and re-parses the result.
+//! Fixes whose edits overlap wait for the next round, which sees fresh offsets. The loop
+//! ends when a round has nothing left to apply.
+
+mod align;
+pub mod text;
+mod write;
+
+use crate::audit::{self, AuditOptions, AuditReport};
+use crate::finding::{Applicability, Edit, Finding, Fix};
+use crate::source::FileKind;
+use crate::source::SourceFile;
+use crate::syntax::hcl;
+use anyhow::Result;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+const MAX_ROUNDS: usize = 10;
+
+/// What to do with the fixes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Write the fixed files.
+    Apply,
+    /// Only compute them (for `--diff`).
+    Preview,
+}
+
+/// The result of a fix run.
+pub struct FixOutcome {
+    /// The audit of the fixed repository: what remains.
+    pub report: AuditReport,
+    /// Changed files: repo-relative path -> (original, fixed).
+    pub changed: BTreeMap<String, (String, String)>,
+    /// Number of findings fixed.
+    pub fixed: usize,
+    /// Fixes dropped because the result did not parse (internal errors), as messages.
+    pub dropped: Vec<String>,
+}
+
+/// Runs the fix rounds; writes files in [`Mode::Apply`].
+pub fn run(opts: &AuditOptions, unsafe_fixes: bool, mode: Mode) -> Result<FixOutcome> {
+    let mut overlay: HashMap<PathBuf, String> = HashMap::new();
+    let mut originals: BTreeMap<String, (PathBuf, String)> = BTreeMap::new();
+    let mut rejected: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut dropped = Vec::new();
+    let mut fixed = 0;
+    let mut round = 0;
+    let report = loop {
+        let report = audit::run(&AuditOptions {
+            overlay: Some(Arc::new(overlay.clone())),
+            ..opts.clone()
+        })?;
+        round += 1;
+        let mut by_file: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+        for f in &report.findings {
+            let Some(fix) = &f.fix else { continue };
+            let allowed = fix.applicability == Applicability::Safe || unsafe_fixes;
+            let one_file = fix.edits.iter().all(|e| e.path == f.location.path);
+            if allowed && one_file && !rejected.contains(&key(f)) {
+                by_file.entry(f.location.path.as_str()).or_default().push(f);
+            }
+        }
+        if by_file.is_empty() || round > MAX_ROUNDS {
+            break report;
+        }
+        let mut progressed = false;
+        for (path, findings) in by_file {
+            let Some(current) = report.sources.get(path) else {
+                continue;
+            };
+            let chosen = non_overlapping(&findings);
+            let (new_text, applied) = apply_verified(path, current, &chosen, &mut |f, why| {
+                rejected.insert(key(f));
+                dropped.push(format!(
+                    "internal error: the {} fix at {}:{} was dropped ({why}); the file was left as it was",
+                    f.rule, f.location.path, f.location.line
+                ));
+            });
+            if applied == 0 {
+                continue;
+            }
+            let abs = report.root.join(path);
+            originals
+                .entry(path.to_string())
+                .or_insert_with(|| (abs.clone(), current.clone()));
+            overlay.insert(abs, new_text);
+            fixed += applied;
+            progressed = true;
+        }
+        if !progressed {
+            break report;
+        }
+    };
+    let mut changed = BTreeMap::new();
+    for (path, (abs, original)) in originals {
+        if let Some(new) = overlay.get(&abs) {
+            if *new != original {
+                if mode == Mode::Apply {
+                    write::atomic(&abs, new)?;
+                }
+                changed.insert(path, (original, new.clone()));
+            }
+        }
+    }
+    Ok(FixOutcome {
+        report,
+        changed,
+        fixed,
+        dropped,
+    })
+}
+
+fn key(f: &Finding) -> (String, String) {
+    (
+        format!("{}:{}", f.location.path, f.location.line),
+        format!("{}:{}", f.rule, f.message),
+    )
+}
+
+/// Picks fixes whose edits overlap neither each other nor an earlier pick (insertions at
+/// the same offset count as overlapping: their order would be arbitrary).
+fn non_overlapping<'a>(findings: &[&'a Finding]) -> Vec<&'a Finding> {
+    let mut sorted: Vec<&Finding> = findings.to_vec();
+    sorted.sort_by_key(|f| {
+        f.fix
+            .as_ref()
+            .and_then(|x| x.edits.iter().map(|e| e.span.start).min())
+            .unwrap_or(0)
+    });
+    let mut taken: Vec<&Edit> = Vec::new();
+    let mut chosen = Vec::new();
+    for f in sorted {
+        let edits = &f.fix.as_ref().expect("only findings with fixes").edits;
+        let clashes = edits.iter().any(|e| taken.iter().any(|t| overlaps(e, t)));
+        if !clashes {
+            taken.extend(edits.iter());
+            chosen.push(f);
+        }
+    }
+    chosen
+}
+
+fn overlaps(a: &Edit, b: &Edit) -> bool {
+    if a.span.start == b.span.start {
+        return true;
+    }
+    a.span.start < b.span.end && b.span.start < a.span.end
+}
+
+/// Applies the chosen fixes; when the result does not parse, finds the fixes that break it
+/// (each one alone), reports them through `reject`, and applies the rest.
+fn apply_verified(
+    path: &str,
+    text: &str,
+    chosen: &[&Finding],
+    reject: &mut dyn FnMut(&Finding, &str),
+) -> (String, usize) {
+    let all = text::apply(text, &edits(chosen));
+    if parses(path, &all).is_ok() {
+        return (all, chosen.len());
+    }
+    let mut good = Vec::new();
+    for f in chosen {
+        match parses(path, &text::apply(text, &edits(&[f]))) {
+            Ok(()) => good.push(*f),
+            Err(why) => reject(f, &why),
+        }
+    }
+    let combined = text::apply(text, &edits(&good));
+    if parses(path, &combined).is_ok() {
+        return (combined, good.len());
+    }
+    match good.first() {
+        Some(first) => (text::apply(text, &edits(&[first])), 1),
+        None => (text.to_string(), 0),
+    }
+}
+
+fn edits<'a>(findings: &[&'a Finding]) -> Vec<&'a Edit> {
+    findings
+        .iter()
+        .flat_map(|f| {
+            f.fix
+                .as_ref()
+                .expect("only findings with fixes")
+                .edits
+                .iter()
+        })
+        .collect()
+}
+
+/// Whether a fixed file still parses (only HCL has a parser here).
+fn parses(path: &str, text: &str) -> Result<(), String> {
+    if FileKind::from_path(path) != FileKind::Hcl {
+        return Ok(());
+    }
+    hcl::parse(text).map(|_| ()).map_err(|e| {
+        format!(
+            "the result would not parse at line {}: {}",
+            e.line, e.message
+        )
+    })
+}
+
+/// Builds a fix from raw edits: applies them, re-aligns the `=` and comment chains they
+/// touch (as `terraform fmt` would), and returns the result as one minimal edit, so that
+/// `--fix`, `--diff`, JSON and SARIF all show exactly the same change.
+pub fn finish(
+    file: &SourceFile,
+    description: String,
+    applicability: Applicability,
+    raw: Vec<Edit>,
+) -> Option<Fix> {
+    if raw.is_empty() {
+        return None;
+    }
+    let old = file.text.as_str();
+    let new = text::apply(old, &raw.iter().collect::<Vec<_>>());
+    let new = if file.kind == FileKind::Hcl {
+        let touched = touched_lines(&raw, &new);
+        align::realign(&new, &touched, &|t| hcl::parse(t).ok())
+    } else {
+        new
+    };
+    let mut prefix = old
+        .bytes()
+        .zip(new.bytes())
+        .take_while(|(a, b)| a == b)
+        .count();
+    while !old.is_char_boundary(prefix) || !new.is_char_boundary(prefix) {
+        prefix -= 1;
+    }
+    let max_suffix = old.len().min(new.len()) - prefix;
+    let mut suffix = old
+        .bytes()
+        .rev()
+        .zip(new.bytes().rev())
+        .take(max_suffix)
+        .take_while(|(a, b)| a == b)
+        .count();
+    while !old.is_char_boundary(old.len() - suffix) || !new.is_char_boundary(new.len() - suffix) {
+        suffix -= 1;
+    }
+    if prefix == old.len() && prefix == new.len() {
+        return None;
+    }
+    Some(Fix {
+        description,
+        applicability,
+        edits: vec![Edit {
+            path: file.path.clone(),
+            span: prefix..old.len() - suffix,
+            replacement: new[prefix..new.len() - suffix].to_string(),
+        }],
+    })
+}
+
+/// 0-based lines of `new` covered by the edits' replacements, plus their neighbours (an
+/// inserted line can split or join an aligned run).
+fn touched_lines(raw: &[Edit], new: &str) -> Vec<usize> {
+    let mut sorted: Vec<&Edit> = raw.iter().collect();
+    sorted.sort_by_key(|e| e.span.start);
+    let line_of = |offset: usize| new[..offset.min(new.len())].matches('\n').count();
+    let mut delta: isize = 0;
+    let mut lines = Vec::new();
+    for e in sorted {
+        let start = (e.span.start as isize + delta) as usize;
+        let end = start + e.replacement.len();
+        let (first, last) = (line_of(start), line_of(end));
+        lines.extend(first.saturating_sub(1)..=last + 1);
+        delta += e.replacement.len() as isize - (e.span.end - e.span.start) as isize;
+    }
+    lines.sort_unstable();
+    lines.dedup();
+    lines
+}
+
+/// A unified diff of every changed file, `a/` and `b/` prefixed like `git diff`.
+pub fn unified_diff(changed: &BTreeMap<String, (String, String)>) -> String {
+    let mut out = String::new();
+    for (path, (old, new)) in changed {
+        let diff = similar::TextDiff::from_lines(old, new);
+        out.push_str(
+            &diff
+                .unified_diff()
+                .context_radius(3)
+                .header(&format!("a/{path}"), &format!("b/{path}"))
+                .to_string(),
+        );
+    }
+    out
+}

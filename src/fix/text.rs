@@ -1,0 +1,287 @@
+//! Text-level helpers for building format-preserving edits: line endings, indentation,
+//! inserting lines before a closing brace, adding entries to an HCL list.
+
+use crate::finding::Edit;
+use crate::syntax::comments::Comment;
+use std::ops::Range;
+
+/// The file's line ending: `\r\n` when its first line ends that way.
+pub fn eol(text: &str) -> &'static str {
+    match text.find('\n') {
+        Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
+        _ => "\n",
+    }
+}
+
+/// One level of indentation as the file writes it: a tab if lines are tab-indented,
+/// else two spaces (what `terraform fmt` writes).
+pub fn indent_unit(text: &str) -> &'static str {
+    if text.lines().any(|l| l.starts_with('\t')) {
+        "\t"
+    } else {
+        "  "
+    }
+}
+
+/// Byte offset of the start of the line holding `offset`.
+pub fn line_start(text: &str, offset: usize) -> usize {
+    text[..offset].rfind('\n').map(|i| i + 1).unwrap_or(0)
+}
+
+/// Byte offset of the end of the line holding `offset` (before `\r\n` / `\n`).
+pub fn line_end(text: &str, offset: usize) -> usize {
+    let end = text[offset..]
+        .find('\n')
+        .map(|i| offset + i)
+        .unwrap_or(text.len());
+    if end > offset && text.as_bytes()[end - 1] == b'\r' {
+        end - 1
+    } else {
+        end
+    }
+}
+
+/// The leading whitespace of the line holding `offset`.
+pub fn indent_at(text: &str, offset: usize) -> &str {
+    let start = line_start(text, offset);
+    let line = &text[start..line_end(text, start)];
+    &line[..line.len() - line.trim_start().len()]
+}
+
+/// Whether only whitespace precedes `offset` on its line.
+pub fn starts_line(text: &str, offset: usize) -> bool {
+    text[line_start(text, offset)..offset].trim().is_empty()
+}
+
+/// Whether a comment starts on the line holding `offset`, at or after `offset`.
+pub fn comment_after(comments: &[Comment], text: &str, offset: usize) -> bool {
+    let end = line_end(text, offset);
+    comments
+        .iter()
+        .any(|c| c.span.start >= offset && c.span.start < end)
+}
+
+/// Inserts `lines` (without indentation or line endings) as the last lines of a block whose
+/// span is `block`: before its closing brace, indented one level deeper than the block's
+/// own line. `blank_line_before` separates them from what precedes (as `terraform fmt`
+/// users place a `lifecycle` block).
+pub fn insert_before_closing_brace(
+    path: &str,
+    text: &str,
+    block: &Range<usize>,
+    lines: &[String],
+    blank_line_before: bool,
+) -> Option<Edit> {
+    let close = block.end.checked_sub(1)?;
+    if text.as_bytes().get(close) != Some(&b'}') {
+        return None;
+    }
+    let nl = eol(text);
+    let outer = indent_at(text, block.start).to_string();
+    let inner = format!("{outer}{}", indent_unit(text));
+    let mut body = String::new();
+    if starts_line(text, close) {
+        let at = line_start(text, close);
+        let previous_blank = text[..at]
+            .trim_end_matches([' ', '\t'])
+            .ends_with(&format!("{nl}{nl}"))
+            || text[block.start..at].trim_end().ends_with('{');
+        if blank_line_before && !previous_blank {
+            body.push_str(nl);
+        }
+        for line in lines {
+            body.push_str(&inner);
+            body.push_str(line);
+            body.push_str(nl);
+        }
+        Some(Edit {
+            path: path.into(),
+            span: at..at,
+            replacement: body,
+        })
+    } else {
+        // One-line block `x { a = 1 }`: open it up.
+        body.push_str(nl);
+        for line in lines {
+            body.push_str(&inner);
+            body.push_str(line);
+            body.push_str(nl);
+        }
+        body.push_str(&outer);
+        let trim_from = text[..close].trim_end_matches([' ', '\t']).len();
+        Some(Edit {
+            path: path.into(),
+            span: trim_from..close,
+            replacement: body,
+        })
+    }
+}
+
+/// A new list entry and the comment to put after it (multi-line lists only).
+pub struct Entry {
+    /// Entry text, e.g. `spec[0].template[0].spec[0].dns_config` or `"nfsvers=4"`.
+    pub text: String,
+    /// Trailing comment text without `# `, e.g. `KYVERNO_LIFECYCLE_V1`.
+    pub comment: Option<String>,
+}
+
+/// Appends `entries` to the list `[...]` spanning `array`, whose elements span `items`,
+/// keeping its layout: a multi-line list gets one line per entry (with its comment) before
+/// the closing bracket; a single-line list gets `, entry` before `]` (comments are the
+/// caller's business there). `comments` lets the trailing-comma check skip commas inside
+/// comments.
+pub fn append_to_list(
+    path: &str,
+    text: &str,
+    array: &Range<usize>,
+    items: &[Range<usize>],
+    entries: &[Entry],
+    comments: &[Comment],
+) -> Vec<Edit> {
+    let close = array.end - 1;
+    let multi_line = text[array.clone()].contains('\n');
+    let mut edits = Vec::new();
+    if !multi_line || !starts_line(text, close) {
+        let mut insert = String::new();
+        for (i, e) in entries.iter().enumerate() {
+            if !items.is_empty() || i > 0 {
+                insert.push_str(", ");
+            }
+            insert.push_str(&e.text);
+        }
+        let at = match items.last() {
+            Some(last) => last.end,
+            None => array.start + 1,
+        };
+        edits.push(Edit {
+            path: path.into(),
+            span: at..at,
+            replacement: insert,
+        });
+        return edits;
+    }
+    let nl = eol(text);
+    let item_indent = match items.first() {
+        Some(first) if starts_line(text, first.start) => indent_at(text, first.start).to_string(),
+        _ => format!("{}{}", indent_at(text, close), indent_unit(text)),
+    };
+    if let Some(last) = items.last() {
+        let has_comma = has_code_char(text, last.end..close, b',', comments);
+        if !has_comma {
+            edits.push(Edit {
+                path: path.into(),
+                span: last.end..last.end,
+                replacement: ",".into(),
+            });
+        }
+    }
+    let at = line_start(text, close);
+    let mut insert = String::new();
+    for e in entries {
+        insert.push_str(&item_indent);
+        insert.push_str(&e.text);
+        insert.push(',');
+        if let Some(c) = &e.comment {
+            insert.push_str(" # ");
+            insert.push_str(c);
+        }
+        insert.push_str(nl);
+    }
+    edits.push(Edit {
+        path: path.into(),
+        span: at..at,
+        replacement: insert,
+    });
+    edits
+}
+
+/// Whether byte `ch` occurs in `range` outside comments.
+fn has_code_char(text: &str, range: Range<usize>, ch: u8, comments: &[Comment]) -> bool {
+    range.clone().any(|i| {
+        text.as_bytes()[i] == ch && !comments.iter().any(|c| c.span.start <= i && i < c.span.end)
+    })
+}
+
+/// Applies non-overlapping edits to `text` (sorted by the caller or not).
+pub fn apply(text: &str, edits: &[&Edit]) -> String {
+    let mut sorted: Vec<&&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.span.start, e.span.end));
+    let mut out = String::with_capacity(text.len() + 256);
+    let mut pos = 0;
+    for e in sorted {
+        out.push_str(&text[pos..e.span.start]);
+        out.push_str(&e.replacement);
+        pos = e.span.end;
+    }
+    out.push_str(&text[pos..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edit_all(text: &str, edits: Vec<Edit>) -> String {
+        apply(text, &edits.iter().collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn inserts_before_closing_brace_with_indentation_and_crlf() {
+        let text = "resource \"a\" \"b\" {\r\n  x = 1\r\n}\r\n";
+        let block = 0..text.trim_end().len();
+        let e = insert_before_closing_brace(
+            "a.tf",
+            text,
+            &block,
+            &["lifecycle {".into(), "}".into()],
+            true,
+        )
+        .unwrap();
+        assert_eq!(
+            edit_all(text, vec![e]),
+            "resource \"a\" \"b\" {\r\n  x = 1\r\n\r\n  lifecycle {\r\n  }\r\n}\r\n"
+        );
+    }
+
+    #[test]
+    fn appends_to_single_and_multi_line_lists() {
+        let text = "x = [a, b]\n";
+        let e = append_to_list(
+            "a.tf",
+            text,
+            &(4..10),
+            &[5..6, 8..9],
+            &[Entry {
+                text: "c".into(),
+                comment: None,
+            }],
+            &[],
+        );
+        assert_eq!(edit_all(text, e), "x = [a, b, c]\n");
+        let text = "x = [\n  a, # one, two\n  b # three\n]\n";
+        let b = text.find("b #").unwrap();
+        let a = text.find("a,").unwrap();
+        let e = append_to_list(
+            "a.tf",
+            text,
+            &(4..text.len() - 1),
+            &[a..a + 1, b..b + 1],
+            &[Entry {
+                text: "c".into(),
+                comment: Some("MARK".into()),
+            }],
+            &[
+                Comment {
+                    span: text.find("# one").unwrap()..text.find("two").unwrap() + 3,
+                },
+                Comment {
+                    span: text.find("# three").unwrap()..text.find("three").unwrap() + 5,
+                },
+            ],
+        );
+        assert_eq!(
+            edit_all(text, e),
+            "x = [\n  a, # one, two\n  b, # three\n  c, # MARK\n]\n"
+        );
+    }
+}
