@@ -2,9 +2,9 @@
 
 use crate::config::{Config, CONFIG_FILE};
 use crate::finding::{Certainty, Finding, Location, Severity};
-use crate::index::{IndexedFile, RepoIndex};
+use crate::index::{dir_of, IndexedFile, NamespaceDecl, Namespaces, RepoIndex};
 use crate::pack;
-use crate::rules::{Emitter, FileContext, Rule, RuleMeta, BUILTIN_RULES};
+use crate::rules::{Deferred, Emitter, FileContext, Rule, RuleMeta, BUILTIN_RULES};
 use crate::source::{decode, FileKind, SkipReason, SourceFile};
 use crate::suppress;
 use crate::syntax::hcl::{self, HclFile, ParseError};
@@ -215,80 +215,70 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
             }),
     );
 
-    let loaded: Vec<(bool, Result<Loaded, Skipped>)> = walked
-        .files
-        .par_iter()
-        .filter(|abs| in_scope(abs) || FileKind::from_path(&abs.to_string_lossy()) == FileKind::Hcl)
-        .map(|abs| (in_scope(abs), load(&root, abs, opts.overlay.as_deref())))
-        .collect();
-    let mut files = Vec::with_capacity(loaded.len());
-    let mut context_only = Vec::new();
-    for (scoped, item) in loaded {
-        match (scoped, item) {
-            (true, Ok(l)) => files.push(l),
-            (false, Ok(l)) => context_only.push(l),
-            (true, Err(s)) => skipped.push(s),
-            (false, Err(_)) => {}
+    let trace = Trace::new();
+    trace.mark("walk", started);
+
+    // Files are processed one module directory at a time (locals, variables and namespace
+    // references resolve within a directory), so each directory's parse trees are dropped
+    // as soon as it is checked. Files outside the audited path still feed the facts.
+    let mut dirs: BTreeMap<String, Vec<(PathBuf, bool)>> = BTreeMap::new();
+    for abs in &walked.files {
+        let scoped = in_scope(abs);
+        if scoped || FileKind::from_path(&abs.to_string_lossy()) == FileKind::Hcl {
+            let rel = workspace::relative(&root, abs);
+            dirs.entry(dir_of(&rel).to_string())
+                .or_default()
+                .push((abs.clone(), scoped));
         }
     }
-    if !metas.iter().any(|m| m.id == "parse-error") {
-        // Turning the rule off hides the finding, never the fact that a file was not audited.
-        skipped.extend(files.iter().filter_map(|l| {
-            l.parse_error.as_ref().map(|e| Skipped {
-                path: l.file.path.clone(),
-                reason: SkipReason::Unparsable,
-                detail: Some(format!(
-                    "line {}, column {}: {}",
-                    e.line, e.column, e.message
-                )),
-            })
-        }));
+    let env = DirEnv {
+        root: &root,
+        rules: &rules,
+        overlay: opts.overlay.as_deref(),
+        parse_error_severity: metas
+            .iter()
+            .find(|m| m.id == "parse-error")
+            .map(|m| m.severity),
+        all_ids: &all_ids,
+        today: time::OffsetDateTime::now_utc().date(),
+    };
+    let outputs: Vec<DirOutput> = dirs
+        .into_par_iter()
+        .map(|(_, files)| audit_dir(&env, &files))
+        .collect();
+    trace.mark("read+parse+rules", started);
+
+    let mut namespaces = Namespaces::default();
+    let mut files: Vec<CheckedFile> = Vec::new();
+    let mut deferred = Vec::new();
+    for out in outputs {
+        skipped.extend(out.skipped);
+        for (name, decls) in out.namespaces {
+            namespaces.0.entry(name).or_default().extend(decls);
+        }
+        deferred.extend(out.deferred);
+        files.extend(out.files);
     }
+    resolve_deferred(deferred, &namespaces, &mut files);
     skipped.sort();
 
-    let indexed: Vec<IndexedFile> = files
-        .iter()
-        .chain(&context_only)
-        .filter_map(|l| l.hcl.as_ref().map(|hcl| IndexedFile { file: &l.file, hcl }))
-        .collect();
-    let index = RepoIndex::build(&indexed);
-
     let known: BTreeSet<String> = metas.iter().map(|m| m.id.clone()).collect();
-    let all_known = &all_ids;
     let severity_of = |id: &str| metas.iter().find(|m| m.id == id).map(|m| m.severity);
-    let today = time::OffsetDateTime::now_utc().date();
-
-    let mut findings: Vec<Finding> = files
-        .par_iter()
-        .flat_map_iter(|l| {
-            let ctx = FileContext {
-                file: &l.file,
-                hcl: l.hcl.as_ref(),
-                repo: &index,
-            };
-            let mut found = Vec::new();
-            for rule in &rules {
-                let mut emitter = Emitter::new(&rule.meta, &l.file);
-                rule.check.check(&ctx, &mut emitter);
-                found.extend(emitter.findings);
+    let mut findings: Vec<Finding> = Vec::new();
+    for checked in &mut files {
+        let mut found = std::mem::take(&mut checked.findings);
+        let unused = suppress::apply(&checked.file, &checked.suppressions, &mut found, &known);
+        for f in unused
+            .into_iter()
+            .chain(std::mem::take(&mut checked.invalid_suppressions))
+        {
+            if let Some(severity) = severity_of(&f.rule) {
+                found.push(Finding { severity, ..f });
             }
-            if let (Some(err), Some(severity)) = (&l.parse_error, severity_of("parse-error")) {
-                found.push(parse_error_finding(&l.file, err, severity));
-            }
-            let comments = l.hcl.as_ref().map(|h| h.comments.as_slice());
-            if l.file.kind == FileKind::Hcl && l.hcl.is_none() {
-                return found; // unparsed HCL: comments unknown, suppressions not read
-            }
-            let sups = suppress::collect(&l.file, comments, all_known, today);
-            let unused = suppress::apply(&l.file, &sups.items, &mut found, &known);
-            for f in unused.into_iter().chain(sups.invalid) {
-                if let Some(severity) = severity_of(&f.rule) {
-                    found.push(Finding { severity, ..f });
-                }
-            }
-            found
-        })
-        .collect();
+        }
+        findings.extend(found);
+    }
+    trace.mark("suppressions", started);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let wanted: BTreeSet<&str> = findings
         .iter()
@@ -297,20 +287,154 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
         .collect();
     let sources = files
         .iter()
-        .filter(|l| wanted.contains(l.file.path.as_str()))
-        .map(|l| (l.file.path.clone(), l.file.text.clone()))
+        .filter(|c| wanted.contains(c.file.path.as_str()))
+        .map(|c| (c.file.path.clone(), c.file.text.clone()))
         .collect();
+    let files_scanned = files.len();
 
+    trace.mark("sort+sources", started);
     Ok(AuditReport {
         root,
         findings,
         skipped,
-        files_scanned: files.len(),
+        files_scanned,
         elapsed: started.elapsed(),
         rules: metas,
         config,
         sources,
     })
+}
+
+/// What every directory's audit shares.
+struct DirEnv<'a> {
+    root: &'a Path,
+    rules: &'a [Rule],
+    overlay: Option<&'a HashMap<PathBuf, String>>,
+    parse_error_severity: Option<Severity>,
+    all_ids: &'a BTreeSet<String>,
+    today: time::Date,
+}
+
+/// One audited file after its parse tree is gone.
+struct CheckedFile {
+    file: SourceFile,
+    findings: Vec<Finding>,
+    suppressions: Vec<suppress::Suppression>,
+    invalid_suppressions: Vec<Finding>,
+}
+
+/// What auditing one directory produced.
+#[derive(Default)]
+struct DirOutput {
+    files: Vec<CheckedFile>,
+    skipped: Vec<Skipped>,
+    namespaces: HashMap<String, Vec<NamespaceDecl>>,
+    deferred: Vec<(String, Deferred)>,
+}
+
+/// Reads, parses and checks the files of one directory (`scoped` marks files inside the
+/// audited path; the others only contribute facts).
+fn audit_dir(env: &DirEnv, files: &[(PathBuf, bool)]) -> DirOutput {
+    let mut out = DirOutput::default();
+    let mut loaded = Vec::with_capacity(files.len());
+    for (abs, scoped) in files {
+        match (load(env.root, abs, env.overlay), scoped) {
+            (Ok(l), _) => loaded.push((l, *scoped)),
+            (Err(s), true) => out.skipped.push(s),
+            (Err(_), false) => {}
+        }
+    }
+    let indexed: Vec<IndexedFile> = loaded
+        .iter()
+        .filter_map(|(l, _)| l.hcl.as_ref().map(|hcl| IndexedFile { file: &l.file, hcl }))
+        .collect();
+    let index = RepoIndex::build(&indexed);
+    for (l, scoped) in &loaded {
+        if !scoped {
+            continue;
+        }
+        let ctx = FileContext {
+            file: &l.file,
+            hcl: l.hcl.as_ref(),
+            repo: &index,
+        };
+        let mut findings = Vec::new();
+        for rule in env.rules {
+            let mut emitter = Emitter::new(&rule.meta, &l.file);
+            rule.check.check(&ctx, &mut emitter);
+            findings.extend(emitter.findings);
+            out.deferred.extend(
+                emitter
+                    .deferred
+                    .into_iter()
+                    .map(|d| (l.file.path.clone(), d)),
+            );
+        }
+        if let Some(err) = &l.parse_error {
+            match env.parse_error_severity {
+                Some(severity) => findings.push(parse_error_finding(&l.file, err, severity)),
+                // Turning the rule off hides the finding, never the fact that a file was
+                // not audited.
+                None => out.skipped.push(Skipped {
+                    path: l.file.path.clone(),
+                    reason: SkipReason::Unparsable,
+                    detail: Some(format!(
+                        "line {}, column {}: {}",
+                        err.line, err.column, err.message
+                    )),
+                }),
+            }
+        }
+        let parsed_or_not_hcl = l.file.kind != FileKind::Hcl || l.hcl.is_some();
+        let sups = if parsed_or_not_hcl {
+            let comments = l.hcl.as_ref().map(|h| h.comments.as_slice());
+            suppress::collect(&l.file, comments, env.all_ids, env.today)
+        } else {
+            suppress::FileSuppressions {
+                items: Vec::new(),
+                invalid: Vec::new(),
+            }
+        };
+        out.files.push(CheckedFile {
+            file: SourceFile::new(l.file.path.clone(), l.file.abs_path.clone(), String::new()),
+            findings,
+            suppressions: sups.items,
+            invalid_suppressions: sups.invalid,
+        });
+    }
+    for (name, decls) in index.namespaces {
+        out.namespaces.entry(name).or_default().extend(decls);
+    }
+    // Keep each scoped file's text (for excerpts and fixes), drop the parse trees.
+    let mut texts: HashMap<String, SourceFile> = loaded
+        .into_iter()
+        .filter(|(_, scoped)| *scoped)
+        .map(|(l, _)| (l.file.path.clone(), l.file))
+        .collect();
+    for checked in &mut out.files {
+        if let Some(file) = texts.remove(&checked.file.path) {
+            checked.file = file;
+        }
+    }
+    out
+}
+
+/// Keeps the deferred findings whose condition holds (with a pointer to the fact), turns
+/// those whose condition could not be evaluated into "could not verify", drops the rest.
+fn resolve_deferred(
+    deferred: Vec<(String, Deferred)>,
+    namespaces: &Namespaces,
+    files: &mut [CheckedFile],
+) {
+    let mut by_path: HashMap<String, usize> = HashMap::new();
+    for (i, f) in files.iter().enumerate() {
+        by_path.insert(f.file.path.clone(), i);
+    }
+    for (path, d) in deferred {
+        if let (Some(finding), Some(&i)) = (d.resolve(&namespaces.0), by_path.get(&path)) {
+            files[i].findings.push(finding);
+        }
+    }
 }
 
 /// Canonical paths of the config file and the user pack files it names.
@@ -384,5 +508,23 @@ fn parse_error_finding(file: &SourceFile, err: &ParseError, severity: Severity) 
         related: Vec::new(),
         fixable: false,
         fix: None,
+    }
+}
+
+/// Phase timings on stderr when `INFRA_AUDIT_TRACE` is set (for profiling; off by default).
+struct Trace(bool);
+
+impl Trace {
+    fn new() -> Trace {
+        Trace(std::env::var_os("INFRA_AUDIT_TRACE").is_some())
+    }
+
+    fn mark(&self, phase: &str, started: Instant) {
+        if self.0 {
+            eprintln!(
+                "trace: {phase} done at {:.1} ms",
+                started.elapsed().as_secs_f64() * 1000.0
+            );
+        }
     }
 }

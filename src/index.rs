@@ -44,6 +44,8 @@ pub struct NamespaceDecl {
     pub path: String,
     /// Terraform address.
     pub address: String,
+    /// The resource header, for pointing at it from findings in other files.
+    pub location: crate::finding::Location,
     /// Labels, or why they could not be evaluated.
     pub labels: Result<BTreeMap<String, String>, String>,
 }
@@ -118,6 +120,10 @@ impl<'a> RepoIndex<'a> {
                 namespaces.entry(ns).or_default().push(NamespaceDecl {
                     path: f.file.path.clone(),
                     address: format!("{ty}.{name}"),
+                    location: crate::finding::Location::new(
+                        f.file,
+                        hcl::header_span(block).unwrap_or(0..0),
+                    ),
                     labels,
                 });
             }
@@ -208,27 +214,6 @@ impl<'a> RepoIndex<'a> {
         unknown("cannot be evaluated statically")
     }
 
-    /// Whether namespace `name` is declared with label `key` = `value`.
-    pub fn namespace_label(&self, name: &str, key: &str, value: &str) -> LabelMatch<'_> {
-        let Some(decls) = self.namespaces.get(name) else {
-            return LabelMatch::No;
-        };
-        let mut unknown = None;
-        for decl in decls {
-            match &decl.labels {
-                Ok(labels) if labels.get(key).map(String::as_str) == Some(value) => {
-                    return LabelMatch::Yes(decl)
-                }
-                Ok(_) => {}
-                Err(why) => unknown = Some((decl, why.as_str())),
-            }
-        }
-        match unknown {
-            Some((decl, why)) => LabelMatch::Unknown(decl, why),
-            None => LabelMatch::No,
-        }
-    }
-
     /// Evaluates a map of strings: an object literal, a reference to one (local, variable
     /// default), or `merge(...)` of those.
     pub fn eval_map(
@@ -287,6 +272,44 @@ impl<'a> RepoIndex<'a> {
                 )
             )),
         }
+    }
+}
+
+/// Every namespace declared in the repository, by name: the one fact rules need from
+/// outside a file's own module directory (built after all directories were read).
+#[derive(Default)]
+pub struct Namespaces(pub HashMap<String, Vec<NamespaceDecl>>);
+
+impl Namespaces {
+    /// Whether namespace `name` is declared with label `key` = `value`.
+    pub fn namespace_label(&self, name: &str, key: &str, value: &str) -> LabelMatch<'_> {
+        label_match(&self.0, name, key, value)
+    }
+}
+
+/// Whether namespace `name` is declared in `decls` with label `key` = `value`.
+pub fn label_match<'a>(
+    decls: &'a HashMap<String, Vec<NamespaceDecl>>,
+    name: &str,
+    key: &str,
+    value: &str,
+) -> LabelMatch<'a> {
+    let Some(decls) = decls.get(name) else {
+        return LabelMatch::No;
+    };
+    let mut unknown = None;
+    for decl in decls {
+        match &decl.labels {
+            Ok(labels) if labels.get(key).map(String::as_str) == Some(value) => {
+                return LabelMatch::Yes(decl)
+            }
+            Ok(_) => {}
+            Err(why) => unknown = Some((decl, why.as_str())),
+        }
+    }
+    match unknown {
+        Some((decl, why)) => LabelMatch::Unknown(decl, why),
+        None => LabelMatch::No,
     }
 }
 
@@ -386,8 +409,9 @@ resource "kubernetes_namespace" "blog" {
         assert_eq!(eval("var.other"), Value::Known("x-blog".into()));
         assert!(matches!(eval("var.nodefault"), Value::Unknown(_)));
         assert!(matches!(eval("module.x.name"), Value::Unknown(_)));
+        let namespaces = Namespaces(index.namespaces.clone());
         assert!(matches!(
-            index.namespace_label("blog", "keel.sh/enrolled", "true"),
+            namespaces.namespace_label("blog", "keel.sh/enrolled", "true"),
             LabelMatch::Yes(_)
         ));
     }

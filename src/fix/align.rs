@@ -21,12 +21,12 @@ struct Line {
 }
 
 fn analyse(text: &str, parsed: &HclFile) -> Vec<Line> {
-    let literal = |i: usize| {
-        parsed
-            .literals
-            .iter()
-            .any(|l| l.span.start <= i && i < l.span.end)
-    };
+    let mut mask = vec![false; text.len() + 1];
+    for l in &parsed.literals {
+        mask[l.span.start..l.span.end.min(text.len())].fill(true);
+    }
+    let literal = |i: usize| mask[i];
+    let mut comments = parsed.comments.iter().peekable();
     let mut lines = Vec::new();
     let mut start = 0;
     for raw in text.split_inclusive('\n') {
@@ -38,9 +38,10 @@ fn analyse(text: &str, parsed: &HclFile) -> Vec<Line> {
             start,
         };
         if !inside_literal {
-            let comment = parsed.comments.iter().find(|c| {
-                c.span.start >= start && c.span.start < end && c.span.end <= end.max(c.span.end)
-            });
+            while comments.peek().is_some_and(|c| c.span.start < start) {
+                comments.next();
+            }
+            let comment = comments.peek().copied().filter(|c| c.span.start < end);
             let code_end = comment.map(|c| c.span.start).unwrap_or(end);
             let code_trimmed = start + text[start..code_end].trim_end().len();
             if let Some(c) = comment {

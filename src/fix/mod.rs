@@ -17,6 +17,7 @@ use crate::source::SourceFile;
 use crate::syntax::hcl;
 use anyhow::Result;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -211,8 +212,12 @@ fn parses(path: &str, text: &str) -> Result<(), String> {
 /// Builds a fix from raw edits: applies them, re-aligns the `=` and comment chains they
 /// touch (as `terraform fmt` would), and returns the result as one minimal edit, so that
 /// `--fix`, `--diff`, JSON and SARIF all show exactly the same change.
+///
+/// `scope` is the top-level block the edits fall in: alignment runs end at its braces, so
+/// only that block is re-parsed.
 pub fn finish(
     file: &SourceFile,
+    scope: Option<Range<usize>>,
     description: String,
     applicability: Applicability,
     raw: Vec<Edit>,
@@ -221,13 +226,33 @@ pub fn finish(
         return None;
     }
     let old = file.text.as_str();
-    let new = text::apply(old, &raw.iter().collect::<Vec<_>>());
-    let new = if file.kind == FileKind::Hcl {
-        let touched = touched_lines(&raw, &new);
-        align::realign(&new, &touched, &|t| hcl::parse(t).ok())
-    } else {
-        new
-    };
+    let mut new = text::apply(old, &raw.iter().collect::<Vec<_>>());
+    if file.kind == FileKind::Hcl {
+        let delta: isize = raw
+            .iter()
+            .map(|e| e.replacement.len() as isize - (e.span.end - e.span.start) as isize)
+            .sum();
+        let inside = |s: &Range<usize>| {
+            raw.iter()
+                .all(|e| e.span.start >= s.start && e.span.end <= s.end)
+        };
+        let region = match scope.filter(inside) {
+            Some(s) => s.start..(s.end as isize + delta) as usize,
+            None => 0..new.len(),
+        };
+        let local: Vec<Edit> = raw
+            .iter()
+            .map(|e| Edit {
+                path: e.path.clone(),
+                span: e.span.start - region.start..e.span.end - region.start,
+                replacement: e.replacement.clone(),
+            })
+            .collect();
+        let slice = &new[region.clone()];
+        let touched = touched_lines(&local, slice);
+        let aligned = align::realign(slice, &touched, &|t| hcl::parse(t).ok());
+        new.replace_range(region, &aligned);
+    }
     let mut prefix = old
         .bytes()
         .zip(new.bytes())

@@ -2,9 +2,72 @@
 
 use super::RuleMeta;
 use crate::finding::{Applicability, Certainty, Finding, Fix, Location, Related, Severity};
+use crate::index::{label_match, LabelMatch, NamespaceDecl};
 use crate::source::SourceFile;
 use crate::syntax::hcl::Owner;
+use std::collections::HashMap;
 use std::ops::Range;
+
+/// A fact about the rest of the repository a finding depends on; decided after every
+/// directory was read, so files can be checked (and their parse trees dropped) one
+/// directory at a time.
+#[derive(Debug, Clone)]
+pub enum Condition {
+    /// Namespace `namespace` is declared with label `key` = `value`.
+    NamespaceLabel {
+        /// Namespace name.
+        namespace: String,
+        /// Label key.
+        key: String,
+        /// Label value.
+        value: String,
+    },
+}
+
+/// A finding that stands only if its condition holds.
+#[derive(Debug, Clone)]
+pub struct Deferred {
+    /// The finding as it would be reported.
+    pub finding: Finding,
+    /// What must hold.
+    pub condition: Condition,
+}
+
+impl Deferred {
+    /// The finding if its condition holds (with a pointer to the fact), a "could not
+    /// verify" finding if the condition could not be evaluated, `None` if it fails.
+    pub fn resolve(self, namespaces: &HashMap<String, Vec<NamespaceDecl>>) -> Option<Finding> {
+        let Condition::NamespaceLabel {
+            namespace,
+            key,
+            value,
+        } = &self.condition;
+        let mut finding = self.finding;
+        match label_match(namespaces, namespace, key, value) {
+            LabelMatch::No => return None,
+            LabelMatch::Yes(decl) => finding.related.push(Related {
+                location: decl.location.clone(),
+                message: format!("namespace `{namespace}` is labelled `{key} = \"{value}\"` here"),
+            }),
+            LabelMatch::Unknown(decl, why) => {
+                finding.message = format!(
+                    "could not verify `{}`: the labels of namespace `{namespace}` (`{}` in {}) could not be evaluated ({why})",
+                    finding.resource.clone().unwrap_or_default(),
+                    decl.address,
+                    decl.path
+                );
+                finding.certainty = Certainty::Unverified;
+                finding.fix = None;
+                finding.fixable = false;
+                finding.related.push(Related {
+                    location: decl.location.clone(),
+                    message: format!("labels of namespace `{namespace}`"),
+                });
+            }
+        }
+        Some(finding)
+    }
+}
 
 /// Collects the findings one rule reports on one file, filling in the rule's metadata.
 pub struct Emitter<'a> {
@@ -12,6 +75,8 @@ pub struct Emitter<'a> {
     file: &'a SourceFile,
     /// What was reported so far.
     pub findings: Vec<Finding>,
+    /// Findings waiting on a repository-wide condition.
+    pub deferred: Vec<Deferred>,
 }
 
 impl<'a> Emitter<'a> {
@@ -21,6 +86,27 @@ impl<'a> Emitter<'a> {
             meta,
             file,
             findings: Vec::new(),
+            deferred: Vec::new(),
+        }
+    }
+
+    /// Makes the most recent finding conditional on `condition`: decided now when `local`
+    /// declares the namespace (a stack usually declares its own), else after every
+    /// directory was read.
+    pub fn condition_last(
+        &mut self,
+        condition: Condition,
+        local: &HashMap<String, Vec<NamespaceDecl>>,
+    ) {
+        let Some(finding) = self.findings.pop() else {
+            return;
+        };
+        let deferred = Deferred { finding, condition };
+        let Condition::NamespaceLabel { namespace, .. } = &deferred.condition;
+        if local.contains_key(namespace) {
+            self.findings.extend(deferred.resolve(local));
+        } else {
+            self.deferred.push(deferred);
         }
     }
 

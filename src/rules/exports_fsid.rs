@@ -135,6 +135,7 @@ impl ExportsFsid {
         };
         crate::fix::finish(
             file,
+            None,
             format!("use the unused `fsid={next}`"),
             crate::finding::Applicability::Safe,
             vec![edit],

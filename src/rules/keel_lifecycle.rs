@@ -4,10 +4,10 @@
 //! rollout-bookkeeping annotations.
 
 use super::lifecycle::IgnoreList;
-use super::{Check, Emitter, FileContext};
+use super::{Check, Condition, Emitter, FileContext};
 use crate::finding::{Applicability, Edit, Fix};
 use crate::fix::text;
-use crate::index::{self, dir_of, Value};
+use crate::index::{dir_of, Value};
 use crate::syntax::hcl::{self, owner_of};
 use hcl_edit::structure::{Block, Body};
 use hcl_edit::Span;
@@ -154,24 +154,23 @@ impl Check for KeelLifecycle {
                     continue;
                 }
             };
-            let ns_decl = match ctx.repo.namespace_label(
-                &namespace,
-                &p.enrolled_label.key,
-                &p.enrolled_label.value,
-            ) {
-                index::LabelMatch::Yes(decl) => decl,
-                index::LabelMatch::No => continue,
-                index::LabelMatch::Unknown(decl, why) => {
-                    out.unverified(
-                        owner.header.clone(),
-                        format!(
-                            "could not verify `{}`: the labels of namespace `{namespace}` (`{}` in {}) could not be evaluated ({why}), so whether Keel manages it is unknown",
-                            owner.address, decl.address, decl.path
-                        ),
-                    )
-                    .owned_by(&owner, file);
-                    continue;
-                }
+            if ctx.repo.namespaces.contains_key(&namespace)
+                && matches!(
+                    crate::index::label_match(
+                        &ctx.repo.namespaces,
+                        &namespace,
+                        &p.enrolled_label.key,
+                        &p.enrolled_label.value
+                    ),
+                    crate::index::LabelMatch::No
+                )
+            {
+                continue; // declared in this stack without the label: not enrolled
+            }
+            let enrolled = Condition::NamespaceLabel {
+                namespace: namespace.clone(),
+                key: p.enrolled_label.key.clone(),
+                value: p.enrolled_label.value.clone(),
             };
 
             let mut required: Vec<(String, Option<String>)> = Vec::new();
@@ -211,10 +210,6 @@ impl Check for KeelLifecycle {
                 .iter()
                 .filter(|(path, _)| !ignore.as_ref().is_some_and(|l| l.covers(path)))
                 .collect();
-            let ns_note = format!(
-                "namespace `{namespace}` is enrolled in Keel by `{}` in {}",
-                ns_decl.address, ns_decl.path
-            );
             if !missing.is_empty() {
                 let list = missing
                     .iter()
@@ -235,7 +230,8 @@ impl Check for KeelLifecycle {
                 if let Some(list) = &ignore {
                     f.related(file, list.ident_span.clone(), "lifecycle block");
                 }
-                f.help = Some(format!("{}; {}", ns_note, p_help(&p.opt_out)));
+                f.help = Some(p_help(&p.opt_out));
+                out.condition_last(enrolled.clone(), &ctx.repo.namespaces);
             }
             for kind in unknown_counts {
                 let span = hcl::block_path(
@@ -255,6 +251,7 @@ impl Check for KeelLifecycle {
                 .owned_by(&owner, file)
                 .related(file, span, format!("dynamic \"{kind}\""))
                 .help(format!("list one `{kind}[N].image` entry per {kind} the dynamic block generates, then suppress this note with a reason (`# infra-audit:ignore[keel-lifecycle] ...`)"));
+                out.condition_last(enrolled.clone(), &ctx.repo.namespaces);
             }
         }
     }
@@ -352,5 +349,11 @@ fn fix(
         missing.len(),
         if missing.len() == 1 { "y" } else { "ies" }
     );
-    crate::fix::finish(file, description, Applicability::Safe, edits)
+    crate::fix::finish(
+        file,
+        resource.span(),
+        description,
+        Applicability::Safe,
+        edits,
+    )
 }

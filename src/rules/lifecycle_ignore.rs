@@ -250,7 +250,13 @@ impl LifecycleIgnore {
                 format!("add the `# {marker}` marker comment")
             }
         };
-        crate::fix::finish(file, description, Applicability::Safe, edits)
+        crate::fix::finish(
+            file,
+            resource.span(),
+            description,
+            Applicability::Safe,
+            edits,
+        )
     }
 }
 

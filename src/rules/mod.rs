@@ -14,7 +14,7 @@ pub mod lifecycle_ignore;
 pub mod nfs_mount_options;
 pub mod storage_class;
 
-pub use emit::Emitter;
+pub use emit::{Condition, Deferred, Emitter};
 
 use crate::finding::Severity;
 use crate::index::RepoIndex;
