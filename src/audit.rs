@@ -31,6 +31,9 @@ pub struct AuditOptions {
     /// File contents to use instead of what is on disk (absolute canonical path -> text):
     /// `--fix` audits its pending edits before writing anything.
     pub overlay: Option<Arc<HashMap<PathBuf, String>>>,
+    /// Compute complete fixes (for JSON/SARIF reports and `--fix`); human output only needs
+    /// to know whether a finding is fixable.
+    pub with_fixes: bool,
 }
 
 /// A file or directory that was not audited, and why.
@@ -241,6 +244,7 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
             .map(|m| m.severity),
         all_ids: &all_ids,
         today: time::OffsetDateTime::now_utc().date(),
+        want_fixes: opts.with_fixes,
     };
     let outputs: Vec<DirOutput> = dirs
         .into_par_iter()
@@ -313,6 +317,7 @@ struct DirEnv<'a> {
     parse_error_severity: Option<Severity>,
     all_ids: &'a BTreeSet<String>,
     today: time::Date,
+    want_fixes: bool,
 }
 
 /// One audited file after its parse tree is gone.
@@ -357,6 +362,7 @@ fn audit_dir(env: &DirEnv, files: &[(PathBuf, bool)]) -> DirOutput {
             file: &l.file,
             hcl: l.hcl.as_ref(),
             repo: &index,
+            want_fixes: env.want_fixes,
         };
         let mut findings = Vec::new();
         for rule in env.rules {

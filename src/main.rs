@@ -30,3 +30,8 @@ fn main() {
         }
     }
 }
+
+/// The system allocator spends a quarter of an audit's time in malloc/free (hcl-edit builds
+/// many small nodes); mimalloc is much faster at exactly that.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

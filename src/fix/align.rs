@@ -153,6 +153,25 @@ fn apply(text: &str, mut edits: Vec<(Range<usize>, String)>) -> String {
     out
 }
 
+/// A cheap, conservative test: alignment can only change when two adjacent lines around
+/// the touched ones might both carry an `=` or a comment. Most fixes (a new lifecycle
+/// block, an entry in a one-line list) pass it without re-parsing anything.
+pub fn may_need_alignment(text: &str, touched: &[usize]) -> bool {
+    let (Some(&first), Some(&last)) = (touched.first(), touched.last()) else {
+        return false;
+    };
+    let might_have_cell =
+        |line: &str| line.contains('=') || line.contains('#') || line.contains("//");
+    let lines: Vec<&str> = text
+        .split('\n')
+        .skip(first.saturating_sub(1))
+        .take(last - first.saturating_sub(1) + 2)
+        .collect();
+    lines
+        .windows(2)
+        .any(|w| might_have_cell(w[0]) && might_have_cell(w[1]))
+}
+
 /// Aligns `=` then comments in the chains that include `touched` lines; `parse` re-parses
 /// text (comments and literals move when `=` alignment changes).
 pub fn realign(text: &str, touched: &[usize], parse: &dyn Fn(&str) -> Option<HclFile>) -> String {

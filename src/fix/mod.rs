@@ -55,6 +55,7 @@ pub fn run(opts: &AuditOptions, unsafe_fixes: bool, mode: Mode) -> Result<FixOut
     let report = loop {
         let report = audit::run(&AuditOptions {
             overlay: Some(Arc::new(overlay.clone())),
+            with_fixes: true,
             ..opts.clone()
         })?;
         round += 1;
@@ -250,8 +251,10 @@ pub fn finish(
             .collect();
         let slice = &new[region.clone()];
         let touched = touched_lines(&local, slice);
-        let aligned = align::realign(slice, &touched, &|t| hcl::parse(t).ok());
-        new.replace_range(region, &aligned);
+        if align::may_need_alignment(slice, &touched) {
+            let aligned = align::realign(slice, &touched, &|t| hcl::parse(t).ok());
+            new.replace_range(region, &aligned);
+        }
     }
     let mut prefix = old
         .bytes()

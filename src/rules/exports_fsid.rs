@@ -96,7 +96,7 @@ impl Check for ExportsFsid {
                 }
                 let start = file.line_range(line).start + options_start + i;
                 let span = start..start + value_start - i + value.len();
-                let fix = self.fix(file, span.clone());
+                let fix = self.fix(ctx, span.clone());
                 out.violation(
                     span,
                     format!(
@@ -111,11 +111,8 @@ impl Check for ExportsFsid {
 
 impl ExportsFsid {
     /// Replaces the forbidden fsid with one no other export in the file uses.
-    fn fix(
-        &self,
-        file: &crate::source::SourceFile,
-        span: std::ops::Range<usize>,
-    ) -> Option<crate::finding::Fix> {
+    fn fix(&self, ctx: &FileContext, span: std::ops::Range<usize>) -> Option<crate::finding::Fix> {
+        let file = ctx.file;
         let used: Vec<u64> = file
             .text
             .match_indices("fsid=")
@@ -133,8 +130,7 @@ impl ExportsFsid {
             span,
             replacement: format!("fsid={next}"),
         };
-        crate::fix::finish(
-            file,
+        ctx.fix(
             None,
             format!("use the unused `fsid={next}`"),
             crate::finding::Applicability::Safe,

@@ -207,10 +207,11 @@ impl Check for ForbiddenValue {
         }
         if let Some(hcl_file) = ctx.hcl {
             for lit in &hcl_file.literals {
-                if !self.hcl_in_context(lit) {
+                let hits = self.find(&file.text, lit.span.clone());
+                if hits.is_empty() || !self.hcl_in_context(lit) {
                     continue;
                 }
-                for (span, value) in self.find(&file.text, lit.span.clone()) {
+                for (span, value) in hits {
                     let whole = lit.span.end - lit.span.start == span.end - span.start + 2
                         && lit.kind == crate::syntax::hcl::LiteralKind::String;
                     self.report(out, span, value, whole, lit.owner.as_ref());

@@ -349,11 +349,5 @@ fn fix(
         missing.len(),
         if missing.len() == 1 { "y" } else { "ies" }
     );
-    crate::fix::finish(
-        file,
-        resource.span(),
-        description,
-        Applicability::Safe,
-        edits,
-    )
+    ctx.fix(resource.span(), description, Applicability::Safe, edits)
 }

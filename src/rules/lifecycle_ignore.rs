@@ -250,13 +250,7 @@ impl LifecycleIgnore {
                 format!("add the `# {marker}` marker comment")
             }
         };
-        crate::fix::finish(
-            file,
-            resource.span(),
-            description,
-            Applicability::Safe,
-            edits,
-        )
+        ctx.fix(resource.span(), description, Applicability::Safe, edits)
     }
 }
 

@@ -29,8 +29,35 @@ pub struct FileContext<'a> {
     pub file: &'a SourceFile,
     /// Its parsed HCL, when it is an HCL file that parsed.
     pub hcl: Option<&'a HclFile>,
-    /// Facts gathered from the whole repository (namespaces, locals, variables).
+    /// Facts gathered from the file's module directory (locals, variables, namespaces).
     pub repo: &'a RepoIndex<'a>,
+    /// Whether fixes must be complete (re-aligned, minimal) because a report or `--fix`
+    /// will show or apply them; otherwise rules attach raw edits, enough to say "fixable".
+    pub want_fixes: bool,
+}
+
+impl FileContext<'_> {
+    /// Turns a rule's raw edits into the fix attached to its finding (see
+    /// [`crate::fix::finish`]); skips the costly part when nobody will look at the edits.
+    pub fn fix(
+        &self,
+        scope: Option<std::ops::Range<usize>>,
+        description: String,
+        applicability: crate::finding::Applicability,
+        raw: Vec<crate::finding::Edit>,
+    ) -> Option<crate::finding::Fix> {
+        if raw.is_empty() {
+            return None;
+        }
+        if !self.want_fixes {
+            return Some(crate::finding::Fix {
+                description,
+                applicability,
+                edits: raw,
+            });
+        }
+        crate::fix::finish(self.file, scope, description, applicability, raw)
+    }
 }
 
 /// The code side of a rule kind: checks one file and emits findings.
