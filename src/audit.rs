@@ -263,7 +263,9 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
         deferred.extend(out.deferred);
         files.extend(out.files);
     }
+    trace.mark("merge", started);
     resolve_deferred(deferred, &namespaces, &mut files);
+    trace.mark("deferred", started);
     skipped.sort();
 
     let known: BTreeSet<String> = metas.iter().map(|m| m.id.clone()).collect();
@@ -284,6 +286,7 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
     }
     trace.mark("suppressions", started);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    trace.mark("sort", started);
     let wanted: BTreeSet<&str> = findings
         .iter()
         .flat_map(|f| std::iter::once(&f.location).chain(f.related.iter().map(|r| &r.location)))
