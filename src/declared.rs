@@ -121,6 +121,11 @@ pub struct NfsObject<'a> {
     pub mount_options: Option<&'a Expression>,
     /// Span to point at besides the header (the nfs/csi block or provisioner).
     pub anchor: Range<usize>,
+    /// The whole resource block.
+    pub block: Range<usize>,
+    /// The block a missing `mount_options` attribute belongs in (the PV's `spec`, the storage
+    /// class resource); `None` for `kubernetes_manifest` objects.
+    pub options_block: Option<Range<usize>>,
 }
 
 /// NFS volumes and storage classes declared in a file. `csi_drivers` names the NFS CSI
@@ -148,6 +153,8 @@ pub fn nfs_objects<'a>(body: &'a Body, csi_drivers: &[String]) -> Vec<NfsObject<
                 if let Some(nfs) = hcl::block(&source.body, "nfs") {
                     out.push(NfsObject {
                         anchor: nfs.ident.span().unwrap_or(owner.header.clone()),
+                        block: block.span().unwrap_or(owner.header.clone()),
+                        options_block: spec.span(),
                         owner,
                         source: NfsSource::PersistentVolumeNfs,
                         mount_options,
@@ -156,6 +163,8 @@ pub fn nfs_objects<'a>(body: &'a Body, csi_drivers: &[String]) -> Vec<NfsObject<
                     if is_nfs_driver(hcl::attr(&csi.body, "driver")) {
                         out.push(NfsObject {
                             anchor: csi.ident.span().unwrap_or(owner.header.clone()),
+                            block: block.span().unwrap_or(owner.header.clone()),
+                            options_block: spec.span(),
                             owner,
                             source: NfsSource::PersistentVolumeCsi,
                             mount_options,
@@ -170,6 +179,8 @@ pub fn nfs_objects<'a>(body: &'a Body, csi_drivers: &[String]) -> Vec<NfsObject<
                         anchor: provisioner
                             .and_then(|p| p.span())
                             .unwrap_or(owner.header.clone()),
+                        block: block.span().unwrap_or(owner.header.clone()),
+                        options_block: block.span(),
                         owner,
                         source: NfsSource::StorageClass,
                         mount_options: hcl::attr(&block.body, "mount_options"),
@@ -196,6 +207,8 @@ pub fn nfs_objects<'a>(body: &'a Body, csi_drivers: &[String]) -> Vec<NfsObject<
                         if let Some((source, expr)) = source {
                             out.push(NfsObject {
                                 anchor: expr.span().unwrap_or(owner.header.clone()),
+                                block: block.span().unwrap_or(owner.header.clone()),
+                                options_block: None,
                                 owner,
                                 source,
                                 mount_options: hcl::object_get(spec, "mountOptions"),
@@ -209,6 +222,8 @@ pub fn nfs_objects<'a>(body: &'a Body, csi_drivers: &[String]) -> Vec<NfsObject<
                                 anchor: provisioner
                                     .and_then(|p| p.span())
                                     .unwrap_or(owner.header.clone()),
+                                block: block.span().unwrap_or(owner.header.clone()),
+                                options_block: None,
                                 owner,
                                 source: NfsSource::StorageClass,
                                 mount_options: hcl::object_get(manifest, "mountOptions"),

@@ -132,6 +132,13 @@ impl<'a> RepoIndex<'a> {
         index
     }
 
+    /// Whether module directory `dir` declares `variable "name"`.
+    pub fn declares_variable(&self, dir: &str, name: &str) -> bool {
+        self.modules
+            .get(dir)
+            .is_some_and(|s| s.variables.contains_key(name))
+    }
+
     /// Evaluates `expr` (found in `file`, in module directory `dir`) to a string.
     pub fn eval(&self, dir: &str, file: &SourceFile, expr: &Expression) -> Value {
         self.eval_depth(dir, file, expr, 0)

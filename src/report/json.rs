@@ -13,6 +13,10 @@ pub fn render(report: &AuditReport, fail_on: Severity) -> String {
         "findings": report.findings.iter().map(|f| {
             let mut v = serde_json::to_value(f).expect("findings serialize");
             v["fingerprint"] = json!(f.fingerprint(report.sources.get(&f.location.path).map(String::as_str)));
+            v["fix"] = match &f.fix {
+                Some(fix) => fix.to_json(&report.sources),
+                None => serde_json::Value::Null,
+            };
             v
         }).collect::<Vec<_>>(),
         "skipped": report.skipped,

@@ -3,13 +3,16 @@
 //! lines moving.
 
 use crate::audit::AuditReport;
-use crate::finding::{Certainty, Finding, Location as FindingLocation, Severity};
+use crate::finding::{
+    position_in, Applicability, Certainty, Finding, Fix, Location as FindingLocation, Severity,
+};
 use crate::rules::RuleMeta;
 use serde_json::json;
 use serde_sarif::sarif::{
-    ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, PhysicalLocation,
-    Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultKind,
-    ResultLevel, Run, Sarif, Tool, ToolComponent,
+    ArtifactChange, ArtifactContent, ArtifactLocation, Fix as SarifFix, Invocation, Location,
+    Message, MultiformatMessageString, PhysicalLocation, Region, Replacement,
+    ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultKind, ResultLevel,
+    Run, Sarif, Tool, ToolComponent,
 };
 use std::collections::BTreeMap;
 
@@ -183,11 +186,66 @@ fn result(f: &Finding, rule_index: Option<usize>, report: &AuditReport) -> Sarif
     });
     r.locations = Some(vec![location(&f.location, None, None)]);
     r.related_locations = (!related.is_empty()).then_some(related);
+    r.fixes = f.fix.as_ref().map(|fix| vec![sarif_fix(fix, report)]);
     r.partial_fingerprints = Some(BTreeMap::from([(
         "infraAudit/v1".to_string(),
         f.fingerprint(report.sources.get(&f.location.path).map(String::as_str)),
     )]));
     r
+}
+
+/// A finding's fix as a SARIF `fix`: one artifact change per file, regions by line and
+/// column (an insertion is an empty region).
+fn sarif_fix(fix: &Fix, report: &AuditReport) -> SarifFix {
+    let mut by_path: BTreeMap<&str, Vec<Replacement>> = BTreeMap::new();
+    for e in &fix.edits {
+        let text = report
+            .sources
+            .get(&e.path)
+            .map(String::as_str)
+            .unwrap_or("");
+        let (start_line, start_column) = position_in(text, e.span.start);
+        let (end_line, end_column) = position_in(text, e.span.end);
+        let region = Region {
+            start_line: Some(start_line as i64),
+            start_column: Some(start_column as i64),
+            end_line: Some(end_line as i64),
+            end_column: Some(end_column as i64),
+            ..Default::default()
+        };
+        let mut replacement = Replacement::builder().deleted_region(region).build();
+        replacement.inserted_content = Some(ArtifactContent {
+            text: Some(e.replacement.clone()),
+            ..Default::default()
+        });
+        by_path
+            .entry(e.path.as_str())
+            .or_default()
+            .push(replacement);
+    }
+    let changes = by_path
+        .into_iter()
+        .map(|(path, replacements)| {
+            ArtifactChange::builder()
+                .artifact_location(ArtifactLocation {
+                    uri: Some(uri_path(path)),
+                    uri_base_id: Some(BASE_ID.into()),
+                    ..Default::default()
+                })
+                .replacements(replacements)
+                .build()
+        })
+        .collect::<Vec<_>>();
+    let mut out = SarifFix::builder().artifact_changes(changes).build();
+    let kind = match fix.applicability {
+        Applicability::Safe => "",
+        Applicability::Unsafe => " (unsafe: applied only with --unsafe-fixes)",
+    };
+    out.description = Some(Message {
+        text: Some(sentence(&format!("{}{kind}", fix.description))),
+        ..Default::default()
+    });
+    out
 }
 
 /// Percent-encodes what URIs forbid in a `/`-separated relative path.

@@ -3,6 +3,9 @@
 //! `legacy-redis-host`, `hardcoded-nfs-server` (seeds 000 and 002).
 
 use super::{Check, Emitter, FileContext};
+use crate::finding::{Applicability, Edit, Fix};
+use crate::fix::text;
+use crate::index::dir_of;
 use crate::source::{FileKind, SourceFile};
 use crate::syntax::comments::hash_comment_start;
 use crate::syntax::hcl::Literal;
@@ -158,6 +161,66 @@ impl ForbiddenValue {
     }
 }
 
+impl ForbiddenValue {
+    /// Replaces the literal with the variable (`var.x` for a whole string, `${var.x}`
+    /// inside a larger one). Only in `.tf` files (tfvars and Terragrunt files cannot refer
+    /// to variables) and never in a variable's own default. Safe when the module declares
+    /// the variable; otherwise unsafe, adding the declaration (it would not plan without).
+    fn fix(
+        &self,
+        ctx: &FileContext,
+        lit: &Literal,
+        span: &Range<usize>,
+        whole: bool,
+    ) -> Option<Fix> {
+        let file = ctx.file;
+        let var = self.params.replacement.as_deref()?;
+        let name = var.strip_prefix("var.")?;
+        if !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            || !file.path.ends_with(".tf")
+            || lit.path.first().map(String::as_str) == Some("variable")
+        {
+            return None;
+        }
+        let (span, replacement) = if whole {
+            (lit.span.clone(), var.to_string())
+        } else {
+            (span.clone(), format!("${{{var}}}"))
+        };
+        let mut edits = vec![Edit {
+            path: file.path.clone(),
+            span,
+            replacement,
+        }];
+        let declared = ctx.repo.declares_variable(dir_of(&file.path), name);
+        let applicability = if declared {
+            Applicability::Safe
+        } else {
+            let nl = text::eol(&file.text);
+            let lead = if file.text.ends_with('\n') || file.text.is_empty() {
+                nl.to_string()
+            } else {
+                format!("{nl}{nl}")
+            };
+            let end = file.text.len();
+            edits.push(Edit {
+                path: file.path.clone(),
+                span: end..end,
+                replacement: format!("{lead}variable \"{name}\" {{{nl}  type = string{nl}}}{nl}"),
+            });
+            Applicability::Unsafe
+        };
+        let description = if declared {
+            format!("use `{var}`")
+        } else {
+            format!("use `{var}` and declare `variable \"{name}\"` (pass its value, e.g. from config.tfvars)")
+        };
+        ctx.fix(None, description, applicability, edits)
+    }
+}
+
 /// Whether a match is a whole host/address, not part of a longer name.
 fn on_boundary(text: &str, span: &Range<usize>) -> bool {
     let bytes = text.as_bytes();
@@ -214,7 +277,11 @@ impl Check for ForbiddenValue {
                 for (span, value) in hits {
                     let whole = lit.span.end - lit.span.start == span.end - span.start + 2
                         && lit.kind == crate::syntax::hcl::LiteralKind::String;
+                    let fix = self.fix(ctx, lit, &span, whole);
                     self.report(out, span, value, whole, lit.owner.as_ref());
+                    if let Some(f) = out.findings.last_mut() {
+                        f.with_fix(fix);
+                    }
                 }
             }
             return;

@@ -3,9 +3,12 @@
 //! the recommended soft-mount options (seed 001).
 
 use super::{Check, Emitter, FileContext};
-use crate::declared::{nfs_objects, NfsSource};
+use crate::declared::{nfs_objects, NfsObject, NfsSource};
 use crate::finding::Severity;
+use crate::finding::{Applicability, Edit, Fix};
+use crate::fix::text;
 use crate::index::{dir_of, Value};
+use crate::syntax::hcl;
 use hcl_edit::expr::Expression;
 use hcl_edit::Span;
 use serde::Deserialize;
@@ -90,12 +93,29 @@ impl Check for NfsMountOptions {
             let want = format!("nfsvers={}", p.version);
             let opts = match obj.mount_options.map(|e| options(ctx, e)) {
                 None => {
+                    let fix = obj.options_block.as_ref().and_then(|b| {
+                        let line = format!("mount_options = [\"{want}\"]");
+                        let edit = text::insert_before_closing_brace(
+                            &file.path,
+                            &file.text,
+                            b,
+                            &[line],
+                            false,
+                        )?;
+                        ctx.fix(
+                            Some(obj.block.clone()),
+                            format!("add `mount_options = [\"{want}\"]`"),
+                            Applicability::Safe,
+                            vec![edit],
+                        )
+                    });
                     out.violation(
                         obj.owner.header.clone(),
                         format!("{what} `{}` sets no mount options: it must set `{want}` (NFSv3 is disabled on the server)", obj.owner.address),
                     )
                     .owned_by(&obj.owner, file)
-                    .related(file, obj.anchor.clone(), "NFS source");
+                    .related(file, obj.anchor.clone(), "NFS source")
+                    .with_fix(fix);
                     continue;
                 }
                 Some(Err(why)) => {
@@ -122,20 +142,24 @@ impl Check for NfsMountOptions {
             match version {
                 Some(v) if v == p.version || v.starts_with(&format!("{}.", p.version)) => {}
                 Some(v) => {
+                    let fix = version_fix(ctx, &obj, Some(v), &want);
                     out.violation(
                         obj.owner.header.clone(),
                         format!("{what} `{}` mounts with NFS version {v}: the server only speaks NFSv{}; use `{want}`", obj.owner.address, p.version),
                     )
                     .owned_by(&obj.owner, file)
-                    .related(file, opts_span.clone(), "mount options");
+                    .related(file, opts_span.clone(), "mount options")
+                    .with_fix(fix);
                 }
                 None => {
+                    let fix = version_fix(ctx, &obj, None, &want);
                     out.violation(
                         obj.owner.header.clone(),
                         format!("{what} `{}` does not set `{want}` in its mount options (NFSv3 is disabled on the server; mounts fail silently)", obj.owner.address),
                     )
                     .owned_by(&obj.owner, file)
-                    .related(file, opts_span.clone(), "mount options");
+                    .related(file, opts_span.clone(), "mount options")
+                    .with_fix(fix);
                 }
             }
             let missing: Vec<String> = p
@@ -165,4 +189,63 @@ impl Check for NfsMountOptions {
             }
         }
     }
+}
+
+/// Puts `want` (e.g. `nfsvers=4`) into a literal `mount_options` list: replaces a wrong
+/// `nfsvers=`/`vers=` element, or adds it as the first element (on its own line in a
+/// multi-line list). Lists that are not literal, or versions inside a comma-joined
+/// string, are left to a person.
+fn version_fix(ctx: &FileContext, obj: &NfsObject, wrong: Option<&str>, want: &str) -> Option<Fix> {
+    let file = ctx.file;
+    let Expression::Array(items) = obj.mount_options? else {
+        return None;
+    };
+    let quoted = format!("\"{want}\"");
+    let edit = match wrong {
+        Some(v) => {
+            let element = items.iter().find(|e| {
+                hcl::literal_str(e)
+                    .is_some_and(|s| s == format!("nfsvers={v}") || s == format!("vers={v}"))
+            })?;
+            Edit {
+                path: file.path.clone(),
+                span: element.span()?,
+                replacement: quoted.clone(),
+            }
+        }
+        None => {
+            let array = obj.mount_options?.span()?;
+            let first = items.iter().next().and_then(|e| e.span());
+            match first {
+                Some(f)
+                    if file.text[array.clone()].contains('\n')
+                        && text::starts_line(&file.text, f.start) =>
+                {
+                    let at = text::line_start(&file.text, f.start);
+                    let indent = text::indent_at(&file.text, f.start);
+                    Edit {
+                        path: file.path.clone(),
+                        span: at..at,
+                        replacement: format!("{indent}{quoted},{}", text::eol(&file.text)),
+                    }
+                }
+                Some(f) => Edit {
+                    path: file.path.clone(),
+                    span: f.start..f.start,
+                    replacement: format!("{quoted}, "),
+                },
+                None => Edit {
+                    path: file.path.clone(),
+                    span: array.start + 1..array.start + 1,
+                    replacement: quoted.clone(),
+                },
+            }
+        }
+    };
+    ctx.fix(
+        Some(obj.block.clone()),
+        format!("set `{want}` in mount_options"),
+        Applicability::Safe,
+        vec![edit],
+    )
 }
