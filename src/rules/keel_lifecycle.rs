@@ -327,18 +327,38 @@ fn fix(
                 let nl = text::eol(t);
                 let indent = text::indent_at(t, list.attr_span.clone()?.start);
                 let inner = format!("{indent}{unit}");
+                // A comment after `]` (a marker such as KYVERNO_LIFECYCLE_V1) belongs to the
+                // entries already there: keep it on the first of them.
+                let after = array.end..text::line_end(t, array.end);
+                let trailing = comments
+                    .iter()
+                    .find(|c| c.span.start >= after.start && c.span.start < after.end)
+                    .filter(|c| t[after.start..c.span.start].trim().is_empty());
+                let span = match trailing {
+                    Some(c) => array.start..c.span.end,
+                    None => array.clone(),
+                };
                 let mut body = format!("[{nl}");
-                for (_, span) in &list.entries {
-                    body.push_str(&format!("{inner}{},{nl}", &t[span.clone()]));
+                for (i, (_, entry)) in list.entries.iter().enumerate() {
+                    body.push_str(&format!("{inner}{},", &t[entry.clone()]));
+                    if let (0, Some(c)) = (i, trailing) {
+                        body.push(' ');
+                        body.push_str(&t[c.span.clone()]);
+                    }
+                    body.push_str(nl);
                 }
                 for m in missing {
                     body.push_str(&line(m, &inner));
                     body.push_str(nl);
                 }
                 body.push_str(&format!("{indent}]"));
+                if let (true, Some(c)) = (list.entries.is_empty(), trailing) {
+                    body.push(' ');
+                    body.push_str(&t[c.span.clone()]);
+                }
                 vec![Edit {
                     path: path.into(),
-                    span: array,
+                    span,
                     replacement: body,
                 }]
             }
