@@ -34,6 +34,23 @@ pub struct AuditOptions {
     /// Compute complete fixes (for JSON/SARIF reports and `--fix`); human output only needs
     /// to know whether a finding is fixable.
     pub with_fixes: bool,
+    /// Results of an earlier run to reuse for directories not marked dirty (`--fix` rounds
+    /// re-audit only the directories their edits touched).
+    pub reuse: Option<Arc<Reuse>>,
+}
+
+/// What a later run may reuse from an earlier one.
+#[derive(Default)]
+pub struct Reuse {
+    outputs: std::sync::Mutex<HashMap<String, DirOutput>>,
+    /// Directories whose files changed since the outputs were recorded.
+    pub dirty: std::sync::Mutex<BTreeSet<String>>,
+}
+
+impl std::fmt::Debug for Reuse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Reuse")
+    }
 }
 
 /// A file or directory that was not audited, and why.
@@ -248,8 +265,33 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
     };
     let outputs: Vec<DirOutput> = dirs
         .into_par_iter()
-        .map(|(_, files)| audit_dir(&env, &files))
+        .map(|(dir, files)| match &opts.reuse {
+            Some(reuse) => {
+                let clean = !reuse.dirty.lock().expect("not poisoned").contains(&dir);
+                let cached = clean
+                    .then(|| {
+                        reuse
+                            .outputs
+                            .lock()
+                            .expect("not poisoned")
+                            .get(&dir)
+                            .cloned()
+                    })
+                    .flatten();
+                let out = cached.unwrap_or_else(|| audit_dir(&env, &files));
+                reuse
+                    .outputs
+                    .lock()
+                    .expect("not poisoned")
+                    .insert(dir, out.clone());
+                out
+            }
+            None => audit_dir(&env, &files),
+        })
         .collect();
+    if let Some(reuse) = &opts.reuse {
+        reuse.dirty.lock().expect("not poisoned").clear();
+    }
     trace.mark("read+parse+rules", started);
 
     let mut namespaces = Namespaces::default();
@@ -324,6 +366,7 @@ struct DirEnv<'a> {
 }
 
 /// One audited file after its parse tree is gone.
+#[derive(Clone)]
 struct CheckedFile {
     file: SourceFile,
     findings: Vec<Finding>,
@@ -332,7 +375,7 @@ struct CheckedFile {
 }
 
 /// What auditing one directory produced.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct DirOutput {
     files: Vec<CheckedFile>,
     skipped: Vec<Skipped>,

@@ -16,6 +16,7 @@ pub fn audit(args: &AuditArgs) -> Result<i32> {
         select: args.select.clone(),
         ignore: args.ignore.clone(),
         overlay: None,
+        reuse: None,
         with_fixes: args.format != Format::Human,
     };
     if args.unsafe_fixes && !(args.fix || args.diff) {

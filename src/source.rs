@@ -45,7 +45,7 @@ impl FileKind {
 }
 
 /// A UTF-8 source file with a precomputed line index.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SourceFile {
     /// Path relative to the repository root, `/`-separated.
     pub path: String,

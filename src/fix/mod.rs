@@ -52,10 +52,12 @@ pub fn run(opts: &AuditOptions, unsafe_fixes: bool, mode: Mode) -> Result<FixOut
     let mut dropped = Vec::new();
     let mut fixed = 0;
     let mut round = 0;
+    let reuse = Arc::new(audit::Reuse::default());
     let report = loop {
         let report = audit::run(&AuditOptions {
             overlay: Some(Arc::new(overlay.clone())),
             with_fixes: true,
+            reuse: Some(reuse.clone()),
             ..opts.clone()
         })?;
         round += 1;
@@ -87,6 +89,11 @@ pub fn run(opts: &AuditOptions, unsafe_fixes: bool, mode: Mode) -> Result<FixOut
             if applied == 0 {
                 continue;
             }
+            reuse
+                .dirty
+                .lock()
+                .expect("not poisoned")
+                .insert(crate::index::dir_of(path).to_string());
             let abs = report.root.join(path);
             originals
                 .entry(path.to_string())
@@ -100,15 +107,20 @@ pub fn run(opts: &AuditOptions, unsafe_fixes: bool, mode: Mode) -> Result<FixOut
         }
     };
     let mut changed = BTreeMap::new();
+    let mut writes = Vec::new();
     for (path, (abs, original)) in originals {
-        if let Some(new) = overlay.get(&abs) {
-            if *new != original {
-                if mode == Mode::Apply {
-                    write::atomic(&abs, new)?;
-                }
-                changed.insert(path, (original, new.clone()));
+        if let Some(new) = overlay.remove(&abs) {
+            if new != original {
+                writes.push((abs, new.clone()));
+                changed.insert(path, (original, new));
             }
         }
+    }
+    if mode == Mode::Apply {
+        use rayon::prelude::*;
+        writes
+            .par_iter()
+            .try_for_each(|(abs, text)| write::atomic(abs, text))?;
     }
     Ok(FixOutcome {
         report,
@@ -323,4 +335,95 @@ pub fn unified_diff(changed: &BTreeMap<String, (String, String)>) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Certainty, Location, Severity};
+
+    fn finding_with(path: &str, edit: Edit) -> Finding {
+        Finding {
+            rule: "r".into(),
+            severity: Severity::Error,
+            certainty: Certainty::Violation,
+            message: "m".into(),
+            help: None,
+            location: Location {
+                path: path.into(),
+                span: 0..0,
+                line: 1,
+                column: 1,
+                end_line: 1,
+                end_column: 1,
+            },
+            resource: None,
+            resource_line: None,
+            related: Vec::new(),
+            fixable: true,
+            fix: Some(Fix {
+                description: "d".into(),
+                applicability: Applicability::Safe,
+                edits: vec![edit],
+            }),
+        }
+    }
+
+    #[test]
+    fn a_fix_that_breaks_the_file_is_dropped_and_the_others_kept() {
+        let text = "a = 1\nb = 2\n";
+        let bad = finding_with(
+            "x.tf",
+            Edit {
+                path: "x.tf".into(),
+                span: 0..0,
+                replacement: "{".into(),
+            },
+        );
+        let good = finding_with(
+            "x.tf",
+            Edit {
+                path: "x.tf".into(),
+                span: 10..11,
+                replacement: "3".into(),
+            },
+        );
+        let mut rejected = Vec::new();
+        let (out, applied) = apply_verified("x.tf", text, &[&bad, &good], &mut |f, why| {
+            rejected.push((f.rule.clone(), why.to_string()))
+        });
+        assert_eq!(out, "a = 1\nb = 3\n");
+        assert_eq!(applied, 1);
+        assert_eq!(rejected.len(), 1);
+        assert!(rejected[0].1.contains("would not parse"));
+    }
+
+    #[test]
+    fn overlapping_fixes_wait_for_the_next_round() {
+        let a = finding_with(
+            "x.tf",
+            Edit {
+                path: "x.tf".into(),
+                span: 4..4,
+                replacement: "x".into(),
+            },
+        );
+        let b = finding_with(
+            "x.tf",
+            Edit {
+                path: "x.tf".into(),
+                span: 4..4,
+                replacement: "y".into(),
+            },
+        );
+        let c = finding_with(
+            "x.tf",
+            Edit {
+                path: "x.tf".into(),
+                span: 8..9,
+                replacement: "z".into(),
+            },
+        );
+        assert_eq!(non_overlapping(&[&a, &b, &c]).len(), 2);
+    }
 }

@@ -1,5 +1,7 @@
 //! Atomic file replacement: a temporary file in the same directory, the original's
-//! permissions, then a rename, so a crash never leaves a half-written file.
+//! permissions, then a rename, so a crash of this process never leaves a half-written file.
+//! (No fsync: like formatters and linters, we trade power-loss durability for speed; the
+//! files are under version control.)
 
 use anyhow::{Context, Result};
 use std::io::Write;
@@ -16,7 +18,6 @@ pub fn atomic(path: &Path, text: &str) -> Result<()> {
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     tmp.write_all(text.as_bytes())?;
-    tmp.as_file().sync_all()?;
     std::fs::set_permissions(tmp.path(), permissions)?;
     tmp.persist(path)
         .map_err(|e| e.error)
