@@ -28,7 +28,7 @@ pub fn audit(args: &AuditArgs) -> Result<i32> {
         for note in &outcome.dropped {
             eprintln!("{note}");
         }
-        eprintln!("{}", fix_summary(&outcome, false));
+        eprintln!("{}", fix_summary(&outcome));
         return Ok(if outcome.changed.is_empty() { 0 } else { 1 });
     }
     let (report, fix_outcome) = if args.fix {
@@ -81,11 +81,12 @@ pub fn audit(args: &AuditArgs) -> Result<i32> {
             .count();
         let manual = remaining.iter().filter(|f| f.fix.is_none()).count();
         eprintln!(
-            "Fixed {fixed} finding{} in {} file{}; {} remain ({manual} not fixable{}){}",
+            "Fixed {fixed} finding{} in {} file{}; {} remain{} ({manual} not fixable{}){}",
             if fixed == 1 { "" } else { "s" },
             changed.len(),
             if changed.len() == 1 { "" } else { "s" },
             remaining.len(),
+            if remaining.len() == 1 { "s" } else { "" },
             if unsafe_only > 0 {
                 format!(", {unsafe_only} fixable with --unsafe-fixes")
             } else {
@@ -104,10 +105,10 @@ pub fn audit(args: &AuditArgs) -> Result<i32> {
     Ok(report.exit_code(fail_on))
 }
 
-fn fix_summary(outcome: &fix::FixOutcome, applied: bool) -> String {
+fn fix_summary(outcome: &fix::FixOutcome) -> String {
     format!(
         "{} {} finding{} in {} file{}; {} finding{} would remain",
-        if applied { "Fixed" } else { "--fix would fix" },
+        "--fix would fix",
         outcome.fixed,
         if outcome.fixed == 1 { "" } else { "s" },
         outcome.changed.len(),

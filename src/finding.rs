@@ -128,6 +128,10 @@ pub struct Fix {
     pub applicability: Applicability,
     /// The edits, non-overlapping.
     pub edits: Vec<Edit>,
+    /// Something the fix declares (`<module dir>:var.<name>`): `--fix` applies one fix per
+    /// declaration per round, so two files of a module never both add the same variable.
+    #[serde(skip)]
+    pub declares: Option<String>,
 }
 
 /// One result of one rule.

@@ -62,11 +62,16 @@ pub fn run(opts: &AuditOptions, unsafe_fixes: bool, mode: Mode) -> Result<FixOut
         })?;
         round += 1;
         let mut by_file: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+        let mut declared = BTreeSet::new();
         for f in &report.findings {
             let Some(fix) = &f.fix else { continue };
             let allowed = fix.applicability == Applicability::Safe || unsafe_fixes;
             let one_file = fix.edits.iter().all(|e| e.path == f.location.path);
-            if allowed && one_file && !rejected.contains(&key(f)) {
+            let first_declaration = fix
+                .declares
+                .as_ref()
+                .is_none_or(|d| declared.insert(d.clone()));
+            if allowed && one_file && first_declaration && !rejected.contains(&key(f)) {
                 by_file.entry(f.location.path.as_str()).or_default().push(f);
             }
         }
@@ -82,7 +87,7 @@ pub fn run(opts: &AuditOptions, unsafe_fixes: bool, mode: Mode) -> Result<FixOut
             let (new_text, applied) = apply_verified(path, current, &chosen, &mut |f, why| {
                 rejected.insert(key(f));
                 dropped.push(format!(
-                    "internal error: the {} fix at {}:{} was dropped ({why}); the file was left as it was",
+                    "internal error: the {} fix at {}:{} was not applied ({why})",
                     f.rule, f.location.path, f.location.line
                 ));
             });
@@ -130,11 +135,9 @@ pub fn run(opts: &AuditOptions, unsafe_fixes: bool, mode: Mode) -> Result<FixOut
     })
 }
 
+/// Identifies a finding across rounds (lines move when earlier fixes add lines).
 fn key(f: &Finding) -> (String, String) {
-    (
-        format!("{}:{}", f.location.path, f.location.line),
-        format!("{}:{}", f.rule, f.message),
-    )
+    (f.location.path.clone(), format!("{}:{}", f.rule, f.message))
 }
 
 /// Picks fixes whose edits overlap neither each other nor an earlier pick (insertions at
@@ -291,6 +294,7 @@ pub fn finish(
         return None;
     }
     Some(Fix {
+        declares: None,
         description,
         applicability,
         edits: vec![Edit {
@@ -362,6 +366,7 @@ mod tests {
             related: Vec::new(),
             fixable: true,
             fix: Some(Fix {
+                declares: None,
                 description: "d".into(),
                 applicability: Applicability::Safe,
                 edits: vec![edit],

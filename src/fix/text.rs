@@ -100,18 +100,27 @@ pub fn insert_before_closing_brace(
             replacement: body,
         })
     } else {
-        // One-line block `x { a = 1 }`: open it up.
+        // One-line block `x { a = 1 }`: open it up, one statement per line.
+        let open = block.start + text[block.start..close].find('{')?;
+        let existing = text[open + 1..close].trim();
+        if existing.contains('\n') || existing.contains('#') || existing.contains("//") {
+            return None;
+        }
         body.push_str(nl);
+        if !existing.is_empty() {
+            body.push_str(&inner);
+            body.push_str(existing);
+            body.push_str(nl);
+        }
         for line in lines {
             body.push_str(&inner);
             body.push_str(line);
             body.push_str(nl);
         }
         body.push_str(&outer);
-        let trim_from = text[..close].trim_end_matches([' ', '\t']).len();
         Some(Edit {
             path: path.into(),
-            span: trim_from..close,
+            span: open + 1..close,
             replacement: body,
         })
     }
@@ -240,6 +249,24 @@ mod tests {
         assert_eq!(
             edit_all(text, vec![e]),
             "resource \"a\" \"b\" {\r\n  x = 1\r\n\r\n  lifecycle {\r\n  }\r\n}\r\n"
+        );
+    }
+
+    #[test]
+    fn opens_up_one_line_blocks() {
+        let text = "  lifecycle { create_before_destroy = true }\n";
+        let block = 2..text.trim_end().len();
+        let e = insert_before_closing_brace(
+            "a.tf",
+            text,
+            &block,
+            &["ignore_changes = all".into()],
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            edit_all(text, vec![e]),
+            "  lifecycle {\n    create_before_destroy = true\n    ignore_changes = all\n  }\n"
         );
     }
 

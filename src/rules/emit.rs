@@ -59,6 +59,10 @@ impl Deferred {
                 finding.certainty = Certainty::Unverified;
                 finding.fix = None;
                 finding.fixable = false;
+                finding.help = Some(format!(
+                    "give `{}` labels that can be read statically (a literal map, a local, or merge() of those), or suppress with a reason",
+                    decl.address
+                ));
                 finding.related.push(Related {
                     location: decl.location.clone(),
                     message: format!("labels of namespace `{namespace}`"),

@@ -50,6 +50,7 @@ impl Check for ExportsFsid {
         }
         // An export may continue on following lines ending in `\`.
         let mut continued: Option<String> = None;
+        let mut fixes = 0;
         for (line, text) in file.lines() {
             let trimmed = text.trim_start();
             let carried = continued.take();
@@ -96,7 +97,8 @@ impl Check for ExportsFsid {
                 }
                 let start = file.line_range(line).start + options_start + i;
                 let span = start..start + value_start - i + value.len();
-                let fix = self.fix(ctx, span.clone());
+                let fix = self.fix(ctx, span.clone(), fixes);
+                fixes += 1;
                 out.violation(
                     span,
                     format!(
@@ -110,21 +112,28 @@ impl Check for ExportsFsid {
 }
 
 impl ExportsFsid {
-    /// Replaces the forbidden fsid with one no other export in the file uses.
-    fn fix(&self, ctx: &FileContext, span: std::ops::Range<usize>) -> Option<crate::finding::Fix> {
+    /// Replaces the forbidden fsid with one no other export in the file uses; the `nth`
+    /// fix of a run gets the `nth` unused number, so several fixes never share one.
+    fn fix(
+        &self,
+        ctx: &FileContext,
+        span: std::ops::Range<usize>,
+        nth: u64,
+    ) -> Option<crate::finding::Fix> {
         let file = ctx.file;
         let used: Vec<u64> = file
-            .text
-            .match_indices("fsid=")
-            .filter_map(|(i, _)| {
-                let digits: String = file.text[i + 5..]
-                    .chars()
-                    .take_while(|c| c.is_ascii_digit())
-                    .collect();
+            .lines()
+            .map(|(_, l)| &l[..l.find('#').unwrap_or(l.len())])
+            .flat_map(|code| {
+                code.match_indices("fsid=")
+                    .map(move |(i, _)| &code[i + 5..])
+            })
+            .filter_map(|rest| {
+                let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
                 digits.parse().ok()
             })
             .collect();
-        let next = used.iter().max().map(|m| m + 1).unwrap_or(1).max(1);
+        let next = used.iter().max().map(|m| m + 1).unwrap_or(1).max(1) + nth;
         let edit = crate::finding::Edit {
             path: file.path.clone(),
             span,

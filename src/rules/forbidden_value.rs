@@ -180,11 +180,20 @@ impl ForbiddenValue {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
             || !file.path.ends_with(".tf")
-            || lit.path.first().map(String::as_str) == Some("variable")
+            || matches!(
+                lit.path.first().map(String::as_str),
+                Some("variable" | "terraform")
+            )
+            || (lit.path.first().map(String::as_str) == Some("module")
+                && matches!(lit.attr.as_str(), "source" | "version"))
         {
+            // Variable defaults, backend settings and module sources cannot refer to
+            // variables: leave those to a person.
             return None;
         }
-        let (span, replacement) = if whole {
+        let (span, replacement) = if whole && lit.is_key {
+            (lit.span.clone(), format!("({var})")) // an object key must be parenthesised
+        } else if whole {
             (lit.span.clone(), var.to_string())
         } else {
             (span.clone(), format!("${{{var}}}"))
@@ -198,17 +207,22 @@ impl ForbiddenValue {
         let applicability = if declared {
             Applicability::Safe
         } else {
+            // Keep the file's line endings, indentation and (missing) final newline.
             let nl = text::eol(&file.text);
-            let lead = if file.text.ends_with('\n') || file.text.is_empty() {
-                nl.to_string()
+            let unit = text::indent_unit(&file.text);
+            let ends_with_newline = file.text.ends_with('\n');
+            let (lead, tail) = if ends_with_newline || file.text.is_empty() {
+                (nl.to_string(), nl)
             } else {
-                format!("{nl}{nl}")
+                (format!("{nl}{nl}"), "")
             };
             let end = file.text.len();
             edits.push(Edit {
                 path: file.path.clone(),
                 span: end..end,
-                replacement: format!("{lead}variable \"{name}\" {{{nl}  type = string{nl}}}{nl}"),
+                replacement: format!(
+                    "{lead}variable \"{name}\" {{{nl}{unit}type = string{nl}}}{tail}"
+                ),
             });
             Applicability::Unsafe
         };
@@ -217,7 +231,11 @@ impl ForbiddenValue {
         } else {
             format!("use `{var}` and declare `variable \"{name}\"` (pass its value, e.g. from config.tfvars)")
         };
-        ctx.fix(None, description, applicability, edits)
+        let mut fix = ctx.fix(None, description, applicability, edits)?;
+        if !declared {
+            fix.declares = Some(format!("{}:var.{name}", dir_of(&file.path)));
+        }
+        Some(fix)
     }
 }
 

@@ -128,7 +128,9 @@ pub fn marker_edit(
         });
     }
     let start = text::line_start(text, anchor);
-    if text::starts_line(text, anchor) && start > list.block_span.start {
+    // Own line above the anchor's line, as long as that line is inside the block (not the
+    // `lifecycle {` line itself).
+    if text::line_start(text, list.block_span.start) < start {
         let indent = text::indent_at(text, anchor);
         return Some(Edit {
             path: path.into(),

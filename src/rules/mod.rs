@@ -54,6 +54,7 @@ impl FileContext<'_> {
                 description,
                 applicability,
                 edits: raw,
+                declares: None,
             });
         }
         crate::fix::finish(self.file, scope, description, applicability, raw)

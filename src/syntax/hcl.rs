@@ -45,6 +45,8 @@ pub struct Literal {
     pub path: Vec<String>,
     /// The enclosing top-level resource, data source or module.
     pub owner: Option<Owner>,
+    /// Whether the literal is an object key (`{ "key" = ... }`).
+    pub is_key: bool,
 }
 
 /// The top-level block (resource, data source, module) a thing sits in.
@@ -105,7 +107,7 @@ impl LiteralCollector {
             if let Some(attr) = structure.as_attribute() {
                 let mut found = RegionVisitor::default();
                 found.visit_expr(&attr.value);
-                for (span, kind, keys) in found.regions {
+                for (span, kind, keys, is_key) in found.regions {
                     self.regions.push(span.clone());
                     let mut path = self.path.clone();
                     path.push(attr.key.as_str().to_string());
@@ -116,6 +118,7 @@ impl LiteralCollector {
                         attr: attr.key.as_str().to_string(),
                         path,
                         owner: owner.cloned(),
+                        is_key,
                     });
                 }
             } else if let Some(block) = structure.as_block() {
@@ -155,14 +158,16 @@ impl LiteralCollector {
 /// Collects literal regions of an expression with the object keys leading to each.
 #[derive(Default)]
 struct RegionVisitor {
-    regions: Vec<(Range<usize>, LiteralKind, Vec<String>)>,
+    regions: Vec<(Range<usize>, LiteralKind, Vec<String>, bool)>,
     keys: Vec<String>,
+    in_key: bool,
 }
 
 impl RegionVisitor {
     fn push(&mut self, span: Option<Range<usize>>, kind: LiteralKind) {
         if let Some(span) = span {
-            self.regions.push((span, kind, self.keys.clone()));
+            self.regions
+                .push((span, kind, self.keys.clone(), self.in_key));
         }
     }
 }
@@ -178,7 +183,9 @@ impl Visit for RegionVisitor {
         self.push(node.span(), LiteralKind::Heredoc);
     }
     fn visit_object_item(&mut self, key: &ObjectKey, value: &hcl_edit::expr::ObjectValue) {
+        self.in_key = true;
         self.visit_object_key(key);
+        self.in_key = false;
         let name = match key {
             ObjectKey::Ident(ident) => ident.as_str().to_string(),
             ObjectKey::Expression(e) => literal_str(e).unwrap_or_default(),
