@@ -12,6 +12,8 @@ pub mod docs;
 pub mod finding;
 pub mod fix;
 pub mod index;
+pub mod inventory;
+pub mod live;
 pub mod pack;
 pub mod report;
 pub mod rules;
