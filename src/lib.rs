@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod declared;
 pub mod docs;
+pub mod drift;
 pub mod finding;
 pub mod fix;
 pub mod index;

@@ -29,6 +29,9 @@ pub struct Pack {
     pub description: String,
     /// Rule instances.
     pub rules: Vec<Instance>,
+    /// Fields admission policies inject into live objects (for drift).
+    #[serde(default)]
+    pub mutations: Vec<crate::drift::Mutation>,
 }
 
 /// One rule instance in a pack.
@@ -66,6 +69,8 @@ pub struct LoadedRules {
     pub rules: Vec<Rule>,
     /// Every rule id the selected packs define.
     pub all_ids: BTreeSet<String>,
+    /// Admission-policy mutations the selected packs list.
+    pub mutations: Vec<crate::drift::Mutation>,
 }
 
 /// Loads the packs named by the config (or the defaults) and builds every enabled rule,
@@ -76,6 +81,7 @@ pub fn load_rules(root: &Path, config: &Config) -> Result<LoadedRules> {
         .clone()
         .unwrap_or_else(|| DEFAULT_PACKS.iter().map(|s| s.to_string()).collect());
     let mut rules = Vec::new();
+    let mut mutations = Vec::new();
     let mut seen = BTreeSet::new();
     for name in &names {
         let (origin, text) =
@@ -95,6 +101,7 @@ pub fn load_rules(root: &Path, config: &Config) -> Result<LoadedRules> {
                 }
             };
         let pack = parse(&origin, &text)?;
+        mutations.extend(pack.mutations);
         for inst in pack.rules {
             if !seen.insert(inst.id.clone()) {
                 bail!("rule pack {origin}: rule id `{}` is defined twice", inst.id);
@@ -163,6 +170,7 @@ pub fn load_rules(root: &Path, config: &Config) -> Result<LoadedRules> {
     Ok(LoadedRules {
         rules,
         all_ids: seen,
+        mutations,
     })
 }
 

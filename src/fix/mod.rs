@@ -9,6 +9,7 @@
 mod align;
 pub mod text;
 mod write;
+pub use write::atomic as write_atomic;
 
 use crate::audit::{self, AuditOptions, AuditReport};
 use crate::finding::{Applicability, Edit, Finding, Fix};

@@ -43,7 +43,6 @@ pub fn render(report: &AuditReport, fail_on: Severity) -> String {
         .iter()
         .map(|f| result(f, index.get(f.rule.as_str()).copied(), report))
         .collect();
-    let root_uri = format!("{}/", file_uri(&report.root.display().to_string()));
     let mut driver = ToolComponent::builder().name("infra-audit").build();
     driver.version = Some(env!("CARGO_PKG_VERSION").into());
     driver.semantic_version = Some(env!("CARGO_PKG_VERSION").into());
@@ -59,13 +58,7 @@ pub fn render(report: &AuditReport, fail_on: Severity) -> String {
         .build();
     run.results = Some(results);
     run.column_kind = Some(json!("unicodeCodePoints"));
-    run.original_uri_base_ids = Some(BTreeMap::from([(
-        BASE_ID.to_string(),
-        ArtifactLocation {
-            uri: Some(root_uri),
-            ..Default::default()
-        },
-    )]));
+    run.original_uri_base_ids = Some(base_ids(&report.root));
     run.invocations = Some(vec![invocation]);
     let mut log = Sarif::builder()
         .version(json!("2.1.0"))
@@ -125,6 +118,23 @@ fn pascal_case(id: &str) -> String {
                 .unwrap_or_default()
         })
         .collect()
+}
+
+/// `originalUriBaseIds` mapping `%SRCROOT%` to the repository root.
+pub fn base_ids(root: &std::path::Path) -> BTreeMap<String, ArtifactLocation> {
+    let root_uri = format!("{}/", file_uri(&root.display().to_string()));
+    BTreeMap::from([(
+        BASE_ID.to_string(),
+        ArtifactLocation {
+            uri: Some(root_uri),
+            ..Default::default()
+        },
+    )])
+}
+
+/// A SARIF location for a finding location (repo-relative URI under `%SRCROOT%`).
+pub fn location_of(loc: &FindingLocation) -> Location {
+    location(loc, None, None)
 }
 
 fn location(loc: &FindingLocation, message: Option<&str>, id: Option<i64>) -> Location {
