@@ -132,6 +132,11 @@ impl<'a> RepoIndex<'a> {
         index
     }
 
+    /// What module directory `dir` declares (locals, variables, namespace resources).
+    pub fn scope(&self, dir: &str) -> Option<&ModuleScope<'a>> {
+        self.modules.get(dir)
+    }
+
     /// Whether module directory `dir` declares `variable "name"`.
     pub fn declares_variable(&self, dir: &str, name: &str) -> bool {
         self.modules

@@ -1,9 +1,34 @@
 //! What the repository declares, as Kubernetes objects with evaluated identities and the
 //! fields drift compares: from `kubernetes_<kind>` resources, `kubernetes_manifest`
 //! objects, local modules expanded with their inputs, and `helm_release`s.
+//!
+//! [`declared`] walks the repository, parses every `.tf` file, finds the directories that
+//! local module calls point at (those only declare through their calls), and evaluates each
+//! remaining directory as a root module: variables from defaults, Terragrunt `inputs` and
+//! `extra_arguments` var files, `.tfvars`; then every resource instance and local module
+//! call. Values that cannot be evaluated stay [`Value::Unknown`], with the reason.
+
+mod body;
+mod eval;
+mod expand;
+mod fields;
+mod funcs;
+mod load;
+mod objects;
+mod scope;
+mod terragrunt;
+mod value;
+mod vars;
 
 use crate::finding::Location;
-use crate::index::Value;
+use crate::index::{IndexedFile, RepoIndex, Value};
+use crate::workspace;
+use anyhow::{bail, Context, Result};
+use globset::GlobSet;
+use load::{ParsedDir, RepoFiles};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::Path;
 
 /// A field drift compares, with where Terraform keeps it (for `ignore_changes`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -84,4 +109,176 @@ pub struct Declared {
     pub objects: Vec<DeclaredObject>,
     /// Helm releases.
     pub releases: Vec<DeclaredRelease>,
+    /// What could not be declared or read, and why (files that did not parse, modules not
+    /// expanded, manifests that could not be evaluated, claim templates skipped).
+    pub notes: Vec<Note>,
+}
+
+/// Something the inventory left out, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Note {
+    /// Repo-relative file it concerns.
+    pub path: String,
+    /// 1-based line, when it concerns one block.
+    pub line: Option<usize>,
+    /// Terraform address, when it concerns one block.
+    pub address: Option<String>,
+    /// What happened.
+    pub message: String,
+}
+
+impl Note {
+    /// A note about a whole file.
+    pub fn file(path: &str, message: impl Into<String>) -> Note {
+        Note {
+            path: path.to_string(),
+            line: None,
+            address: None,
+            message: message.into(),
+        }
+    }
+}
+
+/// Builds the declared inventory of the repository at `root` (files matching `exclude`,
+/// relative to the root, are left out, as in the audit).
+///
+/// Objects are ordered by root module directory, then file, then position; notes are sorted.
+pub fn declared(root: &Path, exclude: &GlobSet) -> Result<Declared> {
+    let root = root
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", root.display()))?;
+    if !root.is_dir() {
+        bail!("{} is not a directory", root.display());
+    }
+    let walked = workspace::walk(&root, &root, exclude);
+    let repo = RepoFiles {
+        files: walked
+            .files
+            .iter()
+            .map(|p| workspace::relative(&root, p))
+            .collect(),
+        root,
+    };
+    let tf_dirs = load::tf_dirs(&repo.files);
+    // Which directories local module calls point at. Parse trees are dropped as soon as
+    // they are read (here, and per stack below) to keep memory flat on large repositories;
+    // only the module directories' trees are kept for the whole run.
+    let calls: HashMap<&str, Vec<String>> = tf_dirs
+        .par_iter()
+        .map(|(dir, paths)| {
+            let parsed = load::parse_dir(&repo, dir, paths);
+            (dir.as_str(), module_targets(&parsed, &tf_dirs))
+        })
+        .collect();
+    let module_dirs: HashSet<&str> = calls.values().flatten().map(String::as_str).collect();
+    let modules: Vec<ParsedDir> = tf_dirs
+        .par_iter()
+        .filter(|(dir, _)| module_dirs.contains(dir.as_str()))
+        .map(|(dir, paths)| load::parse_dir(&repo, dir, paths))
+        .collect();
+    let by_dir: HashMap<&str, &ParsedDir> = modules.iter().map(|d| (d.dir.as_str(), d)).collect();
+    let cache = vars::VarFileCache::default();
+    let outputs: Vec<Declared> = tf_dirs
+        .par_iter()
+        .filter(|(dir, _)| !module_dirs.contains(dir.as_str()))
+        .map(|(dir, paths)| {
+            let parsed = load::parse_dir(&repo, dir, paths);
+            let mut out = declare_stack(&repo, &cache, &parsed, &by_dir, &calls);
+            out.notes.extend(parsed.notes);
+            out
+        })
+        .collect();
+
+    let mut out = Declared::default();
+    for d in &modules {
+        out.notes.extend(d.notes.iter().cloned());
+    }
+    out.notes.extend(
+        walked
+            .errors
+            .iter()
+            .map(|(path, e)| Note::file(path, format!("not read: {e}"))),
+    );
+    for o in outputs {
+        out.objects.extend(o.objects);
+        out.releases.extend(o.releases);
+        out.notes.extend(o.notes);
+    }
+    out.notes.sort();
+    out.notes.dedup();
+    Ok(out)
+}
+
+/// The directories (with `.tf` files) that `dir`'s local module calls point at.
+fn module_targets(dir: &ParsedDir, tf_dirs: &BTreeMap<String, Vec<String>>) -> Vec<String> {
+    let mut out = BTreeSet::new();
+    for f in &dir.files {
+        for block in f.hcl.body.get_blocks("module") {
+            if let Ok((_, target)) = expand::local_source(&dir.dir, block) {
+                if tf_dirs.contains_key(target.as_str()) {
+                    out.insert(target);
+                }
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// Declares what the root module in `dir` (and every local module it calls) declares;
+/// `by_dir` holds the module directories.
+fn declare_stack(
+    repo: &RepoFiles,
+    cache: &vars::VarFileCache,
+    dir: &ParsedDir,
+    by_dir: &HashMap<&str, &ParsedDir>,
+    calls: &HashMap<&str, Vec<String>>,
+) -> Declared {
+    // The stack and every module directory it reaches.
+    let mut reached: Vec<&ParsedDir> = vec![dir];
+    let mut seen: HashSet<&str> = HashSet::from([dir.dir.as_str()]);
+    let mut i = 0;
+    while i < reached.len() {
+        for target in calls.get(reached[i].dir.as_str()).into_iter().flatten() {
+            if let Some(d) = by_dir.get(target.as_str()) {
+                if seen.insert(d.dir.as_str()) {
+                    reached.push(d);
+                }
+            }
+        }
+        i += 1;
+    }
+    let indexed: Vec<IndexedFile> = reached
+        .iter()
+        .flat_map(|d| &d.files)
+        .map(|f| IndexedFile {
+            file: &f.file,
+            hcl: &f.hcl,
+        })
+        .collect();
+    let index = RepoIndex::build(&indexed);
+    let mut out = Declared::default();
+    let terragrunt = terragrunt::load(repo, &dir.dir);
+    if let Some(tg) = &terragrunt {
+        out.notes.extend(tg.notes.iter().cloned());
+    }
+    let mut variables: Vec<String> = index
+        .scope(&dir.dir)
+        .map(|s| s.variables.keys().cloned().collect())
+        .unwrap_or_default();
+    variables.sort();
+    let values = vars::root_vars(repo, cache, &dir.dir, &variables, terragrunt.as_ref());
+    let module = scope::Module::new(repo, &index, dir, values, ".".into(), &dir.dir);
+    let walk = expand::Walk {
+        repo,
+        index: &index,
+        dirs: by_dir,
+    };
+    let frame = expand::Frame {
+        prefix: String::new(),
+        call: None,
+        unresolved: None,
+        stack: std::slice::from_ref(&dir.dir),
+    };
+    expand::declare_module(&walk, &module, &frame, &mut out);
+    out
 }
