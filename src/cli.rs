@@ -29,6 +29,102 @@ pub enum Command {
     Audit(AuditArgs),
     /// List the rules, or explain one.
     Rules(RulesArgs),
+    /// Compare what the repository declares with what the cluster runs.
+    #[command(after_help = DRIFT_EXIT_CODES)]
+    Drift(DriftArgs),
+    /// Print what the repository declares (the declared side of drift) as JSON.
+    Inventory(InventoryArgs),
+}
+
+/// `infra-audit inventory`.
+#[derive(Debug, Args)]
+pub struct InventoryArgs {
+    /// Repository path.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Config file (default: <root>/.infra-audit.toml if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+const DRIFT_EXIT_CODES: &str = "Exit codes:
+  0  no drift
+  1  drift (missing, unmanaged, changed, unsuppressed-mutation)
+  2  usage or configuration error, or the cluster could not be reached
+  3  something could not be measured (a kind that was forbidden or not in the snapshots)
+     and no drift in what was measured";
+
+/// Output format of `drift`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DriftFormat {
+    /// One line per drifted object, grouped by namespace.
+    Human,
+    /// Versioned JSON document (docs/drift.md).
+    Json,
+    /// SARIF 2.1.0, results on the declaring HCL block.
+    Sarif,
+    /// Slack Block Kit payload (what --slack-webhook posts).
+    Slack,
+    /// Prometheus text exposition.
+    Prometheus,
+}
+
+/// `infra-audit drift`.
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// Repository path; the root is found by walking up to .infra-audit.toml or .git.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Kubeconfig file (default: KUBECONFIG, ~/.kube/config, or in-cluster config).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context.
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Read `kubectl get ... -A -o json` List files instead of the API.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub snapshot: Vec<PathBuf>,
+    /// Only these namespaces.
+    #[arg(long, value_delimiter = ',', value_name = "NS")]
+    pub namespace: Vec<String>,
+    /// Only these kinds (e.g. Deployment,PersistentVolumeClaim).
+    #[arg(long, value_delimiter = ',', value_name = "KIND")]
+    pub kinds: Vec<String>,
+    /// Namespaces whose live objects are never called unmanaged.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "NS",
+        default_value = "kube-system,kube-public,kube-node-lease"
+    )]
+    pub ignore_namespace: Vec<String>,
+    /// Only call objects unmanaged in namespaces where the repository declares something.
+    #[arg(long)]
+    pub only_declared_namespaces: bool,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = DriftFormat::Human)]
+    pub format: DriftFormat,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Post the Slack report to this incoming webhook (or set SLACK_WEBHOOK).
+    #[arg(long, value_name = "URL")]
+    pub slack_webhook: Option<String>,
+    /// Post to Slack even when there is no drift and everything was measured.
+    #[arg(long)]
+    pub slack_always: bool,
+    /// State file remembering when each drift was first seen (for drift age).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Timeout in seconds for the cluster (and Slack).
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    pub timeout: u64,
+    /// Config file (default: <root>/.infra-audit.toml if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// List unresolved objects one by one.
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 /// When to colour human output.

@@ -17,6 +17,8 @@ fn main() {
     let outcome = std::panic::catch_unwind(|| match &cli.command {
         Command::Audit(args) => commands::audit(args),
         Command::Rules(args) => commands::rules(args),
+        Command::Drift(args) => commands::drift::run(args),
+        Command::Inventory(args) => commands::inventory::run(args),
     });
     match outcome {
         Ok(Ok(code)) => std::process::exit(code),

@@ -68,6 +68,23 @@ pub fn live_value(obj: &LiveObject, field: &Field) -> Option<String> {
         }
         Field::Label(k) => obj.labels.get(k).cloned(),
         Field::Annotation(k) => obj.annotations.get(k).cloned(),
+        Field::DnsOptions => {
+            let spec = obj.raw.pointer(pod_spec(&obj.kind)?)?;
+            let mut pairs: Vec<String> = spec
+                .pointer("/dnsConfig/options")?
+                .as_array()?
+                .iter()
+                .filter_map(|o| {
+                    let name = o.get("name").and_then(scalar)?;
+                    Some(match o.get("value").and_then(scalar) {
+                        Some(v) => format!("{name}={v}"),
+                        None => name,
+                    })
+                })
+                .collect();
+            pairs.sort();
+            Some(pairs.join(","))
+        }
         Field::Env { container: c, name } => container(obj, "containers", c)?
             .get("env")?
             .as_array()?
@@ -110,5 +127,6 @@ pub fn describe(field: &Field) -> String {
         Field::Label(k) => format!("label `{k}`"),
         Field::Annotation(k) => format!("annotation `{k}`"),
         Field::Env { container, name } => format!("container `{container}` env `{name}`"),
+        Field::DnsOptions => "pod DNS options".into(),
     }
 }

@@ -249,7 +249,8 @@ pub fn compare(declared: &Declared, live: &LiveInventory, opts: &DriftOptions) -
                 continue;
             }
         };
-        if !wanted_ns(ns.as_deref()) && obj.namespace.is_some() {
+        // A namespace filter leaves out cluster-scoped objects too (wanted_ns(None) is false).
+        if !wanted_ns(ns.as_deref()) {
             continue;
         }
         if let Some(n) = &ns {

@@ -45,10 +45,7 @@ pub fn unsuppressed(
     live: &LiveObject,
 ) -> Vec<Change> {
     let mut out = Vec::new();
-    for m in mutations
-        .iter()
-        .filter(|m| m.kinds.contains(&live.kind))
-    {
+    for m in mutations.iter().filter(|m| m.kinds.contains(&live.kind)) {
         let pointer = m
             .live_pointer_by_kind
             .get(&live.kind)
@@ -58,7 +55,7 @@ pub fn unsuppressed(
         };
         let tf_path = m.tf_path_by_kind.get(&live.kind).unwrap_or(&m.tf_path);
         let declares_itself = declared.fields.iter().any(|f| {
-            f.tf_path == *tf_path
+            crate::rules::lifecycle::path_covers(tf_path, &f.tf_path)
                 || matches!(&f.field, Field::Annotation(k) | Field::Label(k) if tf_path.ends_with(&format!("[\"{k}\"]")))
         });
         if super::ignored(declared, tf_path) || declares_itself {

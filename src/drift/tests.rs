@@ -128,6 +128,7 @@ fn changed_images_are_reported_unless_ignored() {
     let decl = Declared {
         objects: vec![web(&[])],
         releases: Vec::new(),
+        ..Default::default()
     };
     let report = compare(&decl, &live_inv, &DriftOptions::default());
     assert_eq!(report.items.len(), 1);
@@ -146,6 +147,7 @@ fn changed_images_are_reported_unless_ignored() {
     let decl = Declared {
         objects: vec![web(&["spec[0].template[0].spec[0].container"])],
         releases: Vec::new(),
+        ..Default::default()
     };
     assert!(compare(&decl, &live_inv, &DriftOptions::default())
         .items
@@ -157,6 +159,7 @@ fn missing_only_when_the_kind_was_read() {
     let decl = Declared {
         objects: vec![web(&[])],
         releases: Vec::new(),
+        ..Default::default()
     };
     let report = compare(
         &decl,
@@ -271,6 +274,7 @@ fn injected_dns_config_and_keel_annotations_are_unsuppressed_mutations() {
         &Declared {
             objects: vec![web(&[])],
             releases: Vec::new(),
+            ..Default::default()
         },
         &live_inv,
         &DriftOptions::default(),
@@ -287,6 +291,7 @@ fn injected_dns_config_and_keel_annotations_are_unsuppressed_mutations() {
         &Declared {
             objects: vec![ignoring],
             releases: Vec::new(),
+            ..Default::default()
         },
         &live_inv,
         &DriftOptions::default(),
@@ -302,6 +307,7 @@ fn unknown_identities_are_unresolved_not_drift() {
         &Declared {
             objects: vec![d],
             releases: Vec::new(),
+            ..Default::default()
         },
         &inventory(Vec::new(), &["Deployment"]),
         &DriftOptions::default(),
@@ -328,6 +334,7 @@ fn helm_releases_attribute_their_objects() {
     let decl = Declared {
         objects: Vec::new(),
         releases: vec![release],
+        ..Default::default()
     };
     assert!(compare(
         &decl,

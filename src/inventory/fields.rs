@@ -256,10 +256,37 @@ pub fn pod_spec<'v>(spec: &Node<'v>, cron: bool) -> Option<Node<'v>> {
     spec.block("template", "template")?.block("spec", "spec")
 }
 
-/// Container images (by container name), init container images and literal env values.
+/// Container images (by container name), init container images, literal env values and
+/// the pod's own DNS options.
 pub fn pod_fields(pod: &Node, out: &mut Vec<DeclaredField>) {
     containers(pod, "container", "containers", false, out);
     containers(pod, "init_container", "initContainers", true, out);
+    if let Some(dns) = pod.block("dns_config", "dnsConfig") {
+        let mut pairs = Vec::new();
+        let mut unknown = None;
+        for item in dns.items("option", "options") {
+            match item {
+                Ok(opt) => {
+                    let name = opt.attr("name", "name").map(|(v, _)| v.to_value());
+                    let value = opt.attr("value", "value").map(|(v, _)| v.to_value());
+                    match (name, value) {
+                        (Some(Value::Known(n)), Some(Value::Known(v))) => {
+                            pairs.push(format!("{n}={v}"))
+                        }
+                        (Some(Value::Known(n)), None) => pairs.push(n),
+                        _ => unknown = Some("a DNS option that cannot be evaluated".to_string()),
+                    }
+                }
+                Err(why) => unknown = Some(why),
+            }
+        }
+        pairs.sort();
+        let value = match unknown {
+            Some(why) => Value::Unknown(why),
+            None => Value::Known(pairs.join(",")),
+        };
+        push(out, Field::DnsOptions, value, dns.path.clone());
+    }
 }
 
 fn containers(pod: &Node, tf: &str, k8s: &str, init: bool, out: &mut Vec<DeclaredField>) {

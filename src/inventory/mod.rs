@@ -53,6 +53,8 @@ pub enum Field {
     Annotation(String),
     /// A literal env value of a container.
     Env { container: String, name: String },
+    /// The pod's own `dns_config` options, as sorted `name=value` pairs joined by commas.
+    DnsOptions,
 }
 
 /// One declared field.

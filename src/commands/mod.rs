@@ -1,5 +1,8 @@
 //! The subcommands: glue between the CLI, the library and the terminal.
 
+pub mod drift;
+pub mod inventory;
+
 use crate::audit::{self, AuditOptions};
 use crate::cli::{AuditArgs, ColorChoice, RulesAction, RulesArgs};
 use crate::finding::Severity;
