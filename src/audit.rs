@@ -37,6 +37,37 @@ pub struct AuditOptions {
     /// Results of an earlier run to reuse for directories not marked dirty (`--fix` rounds
     /// re-audit only the directories their edits touched).
     pub reuse: Option<Arc<Reuse>>,
+    /// Live objects to check with the rules' live checks (`audit --live`).
+    pub live: Option<Arc<crate::live::LiveInventory>>,
+}
+
+/// A rule broken by a live object (`audit --live`).
+#[derive(Debug, Clone, Serialize)]
+pub struct LiveFinding {
+    /// Rule id.
+    pub rule: String,
+    /// Severity.
+    pub severity: Severity,
+    /// API kind.
+    pub kind: String,
+    /// Namespace.
+    pub namespace: Option<String>,
+    /// Name.
+    pub name: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The live part of an audit.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LiveSection {
+    /// Where the objects came from.
+    pub source: String,
+    /// Violations, sorted by namespace, kind, name, rule.
+    pub findings: Vec<LiveFinding>,
+    /// Kinds that could not be read.
+    #[serde(skip)]
+    pub not_measured: Vec<crate::live::NotMeasured>,
 }
 
 /// What a later run may reuse from an earlier one.
@@ -83,6 +114,8 @@ pub struct AuditReport {
     pub config: Config,
     /// Text of every file a finding points into (for excerpts and fingerprints).
     pub sources: BTreeMap<String, String>,
+    /// Live checks, with `audit --live`.
+    pub live: Option<LiveSection>,
 }
 
 impl AuditReport {
@@ -90,10 +123,15 @@ impl AuditReport {
     /// when something could not be measured (parse errors, unverified findings, unreadable
     /// files), else 0.
     pub fn exit_code(&self, fail_on: Severity) -> i32 {
-        if self
-            .findings
-            .iter()
-            .any(|f| f.rule != "parse-error" && f.fails_at(fail_on))
+        let live_fails = self
+            .live
+            .as_ref()
+            .is_some_and(|l| l.findings.iter().any(|f| f.severity >= fail_on));
+        if live_fails
+            || self
+                .findings
+                .iter()
+                .any(|f| f.rule != "parse-error" && f.fails_at(fail_on))
         {
             1
         } else if self.not_measured() {
@@ -112,6 +150,10 @@ impl AuditReport {
                 .skipped
                 .iter()
                 .any(|s| matches!(s.reason, SkipReason::Unreadable | SkipReason::Unparsable))
+            || self
+                .live
+                .as_ref()
+                .is_some_and(|l| !l.not_measured.is_empty())
     }
 
     /// Count of violations by severity (unverified findings counted apart).
@@ -342,6 +384,10 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
     let files_scanned = files.len();
 
     trace.mark("sort+sources", started);
+    let live = opts
+        .live
+        .as_ref()
+        .map(|inventory| check_live(&rules, inventory));
     Ok(AuditReport {
         root,
         findings,
@@ -351,7 +397,39 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
         rules: metas,
         config,
         sources,
+        live,
     })
+}
+
+/// Runs every rule's live check on every live object.
+fn check_live(rules: &[Rule], inventory: &crate::live::LiveInventory) -> LiveSection {
+    let mut findings: Vec<LiveFinding> = inventory
+        .objects
+        .par_iter()
+        .flat_map_iter(|o| {
+            rules.iter().flat_map(move |r| {
+                r.check
+                    .check_live(o)
+                    .into_iter()
+                    .map(move |message| LiveFinding {
+                        rule: r.meta.id.clone(),
+                        severity: r.meta.severity,
+                        kind: o.kind.clone(),
+                        namespace: o.namespace.clone(),
+                        name: o.name.clone(),
+                        message,
+                    })
+            })
+        })
+        .collect();
+    findings.sort_by(|a, b| {
+        (&a.namespace, &a.kind, &a.name, &a.rule).cmp(&(&b.namespace, &b.kind, &b.name, &b.rule))
+    });
+    LiveSection {
+        source: inventory.source.clone(),
+        findings,
+        not_measured: inventory.not_measured.clone(),
+    }
 }
 
 /// What every directory's audit shares.

@@ -174,6 +174,22 @@ pub struct AuditArgs {
     /// With --fix or --diff, also apply fixes that change behaviour.
     #[arg(long)]
     pub unsafe_fixes: bool,
+    /// Also check what the cluster runs with the rules' live checks (NFS mount options,
+    /// storage classes of claims, legacy hosts in env/args/annotations).
+    #[arg(long)]
+    pub live: bool,
+    /// With --live: kubeconfig file (default: KUBECONFIG, ~/.kube/config, or in-cluster).
+    #[arg(long, value_name = "FILE", requires = "live")]
+    pub kubeconfig: Option<PathBuf>,
+    /// With --live: kubeconfig context.
+    #[arg(long, value_name = "NAME", requires = "live")]
+    pub context: Option<String>,
+    /// With --live: read `kubectl get -A -o json` List files instead of the API.
+    #[arg(long, value_name = "FILE", num_args = 1.., requires = "live")]
+    pub snapshot: Vec<PathBuf>,
+    /// With --live: timeout in seconds for the cluster.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    pub timeout: u64,
 }
 
 /// `--fail-on` values.

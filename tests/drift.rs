@@ -263,3 +263,53 @@ fn api_drift_matches_the_snapshot_and_reports_forbidden_kinds() {
     );
     assert!(!String::from_utf8_lossy(&out.stdout).contains("drift-token"));
 }
+
+#[test]
+fn audit_live_applies_the_rules_to_live_objects() {
+    let mut args = vec![
+        "audit".to_string(),
+        REPO.to_string(),
+        "--format".into(),
+        "json".into(),
+        "--live".into(),
+        "--snapshot".into(),
+    ];
+    args.extend(snapshots());
+    let out = Command::new(binary()).args(&args).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got: BTreeSet<String> = doc["live"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}/{}",
+                f["rule"].as_str().unwrap(),
+                f["kind"].as_str().unwrap(),
+                f["namespace"].as_str().unwrap_or("-"),
+                f["name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let want: BTreeSet<String> = [
+        "nfs-mount-options PersistentVolume -/immich-thumbs-host",
+        "nfs-mount-options StorageClass -/nfs-truenas",
+        "pvc-storage-class-explicit PersistentVolumeClaim dbaas/pgdump-scratch",
+        "sensitive-storage-class PersistentVolumeClaim dbaas/pgdump-scratch",
+        "pvc-storage-class-explicit PersistentVolumeClaim freshrss/freshrss-favicon-cache",
+        "legacy-postgres-host Deployment health/health",
+        "sensitive-storage-class PersistentVolumeClaim immich/immich-ml-cache-encrypted",
+        "sensitive-storage-class PersistentVolumeClaim monitoring/alertmanager-data-alertmanager-0",
+        "legacy-redis-host Deployment paperless-ngx/paperless-ngx",
+        "sensitive-storage-class PersistentVolumeClaim redis/redis-backup",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    assert_eq!(got, want);
+    // Static NFS claims of the nfs_volume module (bound to their PV) are allowed, as statically.
+    assert!(!got
+        .iter()
+        .any(|g| g.contains("vaultwarden-backup-host") || g.contains("nextcloud-data-host")));
+}

@@ -28,6 +28,10 @@ fn fixture_sarif_passes_the_multitool_validator() {
     };
     let dir = tempfile::tempdir().unwrap();
     let sarif = dir.path().join("report.sarif");
+    let cluster = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/cluster/terragrunt-homelab"
+    );
     let status = Command::new(common::binary())
         .args([
             "audit",
@@ -37,6 +41,9 @@ fn fixture_sarif_passes_the_multitool_validator() {
             "--output",
         ])
         .arg(&sarif)
+        // Live findings (results with logical locations only) must validate too.
+        .args(["--live", "--snapshot"])
+        .args(["core.json", "storage.json", "workloads.json"].map(|f| format!("{cluster}/{f}")))
         .status()
         .unwrap();
     assert_eq!(status.code(), Some(1));

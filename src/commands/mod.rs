@@ -20,6 +20,11 @@ pub fn audit(args: &AuditArgs) -> Result<i32> {
         ignore: args.ignore.clone(),
         overlay: None,
         reuse: None,
+        live: if args.live {
+            Some(std::sync::Arc::new(live_inventory(args)?))
+        } else {
+            None
+        },
         with_fixes: args.format != Format::Human,
     };
     if args.unsafe_fixes && !(args.fix || args.diff) {
@@ -106,6 +111,32 @@ pub fn audit(args: &AuditArgs) -> Result<i32> {
         }
     }
     Ok(report.exit_code(fail_on))
+}
+
+/// The live objects for `audit --live`: snapshot files, or the cluster.
+fn live_inventory(args: &AuditArgs) -> Result<crate::live::LiveInventory> {
+    if !args.snapshot.is_empty() {
+        return crate::live::snapshot::from_snapshots(&args.snapshot);
+    }
+    crate::live::api::from_cluster(&crate::live::api::ClusterOptions {
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.context.clone(),
+        kinds: [
+            "PersistentVolume",
+            "PersistentVolumeClaim",
+            "StorageClass",
+            "Deployment",
+            "StatefulSet",
+            "DaemonSet",
+            "CronJob",
+            "Job",
+        ]
+        .iter()
+        .filter_map(|k| crate::live::kinds::by_kind(k))
+        .collect(),
+        namespaces: Vec::new(),
+        timeout: std::time::Duration::from_secs(args.timeout),
+    })
 }
 
 fn fix_summary(outcome: &fix::FixOutcome) -> String {

@@ -38,6 +38,29 @@ pub fn render(report: &AuditReport, color: bool) -> Vec<u8> {
             );
         }
     }
+    if let Some(live) = &report.live {
+        let _ = writeln!(buf, "live ({}):", live.source);
+        for f in &live.findings {
+            let object = match &f.namespace {
+                Some(ns) => format!("{ns}/{}", f.name),
+                None => f.name.clone(),
+            };
+            let _ = writeln!(
+                buf,
+                "  {}[{}] {} {object}: {}",
+                f.severity.as_str(),
+                f.rule,
+                f.kind,
+                f.message
+            );
+        }
+        for n in &live.not_measured {
+            let _ = writeln!(buf, "  not measured: {}: {}", n.kind, n.reason);
+        }
+        if live.findings.is_empty() && live.not_measured.is_empty() {
+            let _ = writeln!(buf, "  no live findings");
+        }
+    }
     let _ = buf.set_color(ColorSpec::new().set_bold(true));
     let _ = writeln!(buf, "{}", summary_line(report));
     let _ = buf.reset();
@@ -99,6 +122,17 @@ pub fn summary_line(report: &AuditReport) -> String {
             report.skipped.len(),
             parts.join(", ")
         ));
+    }
+    if let Some(live) = &report.live {
+        let count = |s: Severity| live.findings.iter().filter(|f| f.severity == s).count();
+        line.push_str(&format!(
+            "; live: {}, {}",
+            plural(count(Severity::Error), "error"),
+            plural(count(Severity::Warning), "warning")
+        ));
+        if !live.not_measured.is_empty() {
+            line.push_str(&format!(", {} kinds not measured", live.not_measured.len()));
+        }
     }
     line.push_str(&format!("; {} ms", report.elapsed.as_millis()));
     line

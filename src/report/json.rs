@@ -20,6 +20,11 @@ pub fn render(report: &AuditReport, fail_on: Severity) -> String {
             v
         }).collect::<Vec<_>>(),
         "skipped": report.skipped,
+        "live": report.live.as_ref().map(|l| json!({
+            "source": l.source,
+            "findings": l.findings,
+            "not_measured": l.not_measured.iter().map(|n| json!({ "kind": n.kind, "namespace": n.namespace, "reason": n.reason })).collect::<Vec<_>>(),
+        })),
         "summary": {
             "files_scanned": report.files_scanned,
             "errors": errors,

@@ -10,7 +10,7 @@ use crate::rules::RuleMeta;
 use serde_json::json;
 use serde_sarif::sarif::{
     ArtifactChange, ArtifactContent, ArtifactLocation, Fix as SarifFix, Invocation, Location,
-    Message, MultiformatMessageString, PhysicalLocation, Region, Replacement,
+    LogicalLocation, Message, MultiformatMessageString, PhysicalLocation, Region, Replacement,
     ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultKind, ResultLevel,
     Run, Sarif, Tool, ToolComponent,
 };
@@ -38,11 +38,40 @@ pub fn render(report: &AuditReport, fail_on: Severity) -> String {
         .enumerate()
         .map(|(i, m)| (m.id.as_str(), i))
         .collect();
-    let results: Vec<SarifResult> = report
+    let mut results: Vec<SarifResult> = report
         .findings
         .iter()
         .map(|f| result(f, index.get(f.rule.as_str()).copied(), report))
         .collect();
+    for f in report.live.iter().flat_map(|l| &l.findings) {
+        let object = match &f.namespace {
+            Some(ns) => format!("{}/{ns}/{}", f.kind, f.name),
+            None => format!("{}/{}", f.kind, f.name),
+        };
+        let mut r = SarifResult::builder()
+            .message(Message {
+                text: Some(sentence(&format!("Live {object}: {}", f.message))),
+                ..Default::default()
+            })
+            .build();
+        r.rule_id = Some(f.rule.clone());
+        r.rule_index = index.get(f.rule.as_str()).map(|i| *i as i64);
+        r.kind = Some(ResultKind::Fail);
+        r.level = Some(level(f.severity));
+        r.locations = Some(vec![Location {
+            logical_locations: Some(vec![LogicalLocation {
+                fully_qualified_name: Some(object.clone()),
+                kind: Some("object".into()),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        }]);
+        r.partial_fingerprints = Some(BTreeMap::from([(
+            "infraAuditLive/v1".to_string(),
+            crate::finding::stable_hash(&[&f.rule, &object, &f.message]),
+        )]));
+        results.push(r);
+    }
     let mut driver = ToolComponent::builder().name("infra-audit").build();
     driver.version = Some(env!("CARGO_PKG_VERSION").into());
     driver.semantic_version = Some(env!("CARGO_PKG_VERSION").into());

@@ -281,6 +281,74 @@ fn parent_key(file: &SourceFile, line: usize) -> Option<String> {
 }
 
 impl Check for ForbiddenValue {
+    fn check_live(&self, o: &crate::live::LiveObject) -> Vec<String> {
+        // Contexts narrow the NFS-server instance to NFS settings of files; live, only the
+        // rules without contexts (host names in env, args, annotations) apply.
+        if !self.params.contexts.is_empty() {
+            return Vec::new();
+        }
+        let mut places: Vec<(String, String)> = o
+            .annotations
+            .iter()
+            .map(|(k, v)| (format!("annotation `{k}`"), v.clone()))
+            .collect();
+        let pod = match o.kind.as_str() {
+            "Deployment" | "StatefulSet" | "DaemonSet" | "Job" => {
+                o.raw.pointer("/spec/template/spec")
+            }
+            "CronJob" => o.raw.pointer("/spec/jobTemplate/spec/template/spec"),
+            _ => None,
+        };
+        for list in ["containers", "initContainers"] {
+            for c in pod
+                .and_then(|p| p.get(list))
+                .and_then(|l| l.as_array())
+                .into_iter()
+                .flatten()
+            {
+                let name = c.get("name").and_then(|n| n.as_str()).unwrap_or("?");
+                for e in c
+                    .get("env")
+                    .and_then(|e| e.as_array())
+                    .into_iter()
+                    .flatten()
+                {
+                    if let (Some(k), Some(v)) = (
+                        e.get("name").and_then(|x| x.as_str()),
+                        e.get("value").and_then(|x| x.as_str()),
+                    ) {
+                        places.push((format!("container `{name}` env `{k}`"), v.to_string()));
+                    }
+                }
+                for field in ["args", "command"] {
+                    for a in c
+                        .get(field)
+                        .and_then(|x| x.as_array())
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|x| x.as_str())
+                    {
+                        places.push((format!("container `{name}` {field}"), a.to_string()));
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for (place, text) in places {
+            if let Some((_, value)) = self.find(&text, 0..text.len()).first() {
+                out.push(format!(
+                    "{place} uses `{value}`{}",
+                    self.params
+                        .reason
+                        .as_ref()
+                        .map(|r| format!(": {r}"))
+                        .unwrap_or_default()
+                ));
+            }
+        }
+        out
+    }
+
     fn check(&self, ctx: &FileContext, out: &mut Emitter) {
         let file = ctx.file;
         if !file.kind.is_code() || self.allow.is_match(&file.path) {

@@ -65,6 +65,12 @@ impl FileContext<'_> {
 pub trait Check: Send + Sync {
     /// Checks `ctx.file`, pushing findings into `out`.
     fn check(&self, ctx: &FileContext, out: &mut Emitter);
+
+    /// Checks one live object (`audit --live`) with the same parameters, returning what is
+    /// wrong with it. Most kinds only make sense on source files and keep this default.
+    fn check_live(&self, _object: &crate::live::LiveObject) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// Identity and presentation of a rule instance.

@@ -79,7 +79,56 @@ fn split(s: &str) -> Vec<String> {
         .collect()
 }
 
+impl NfsMountOptions {
+    /// NFS persistent volumes (nfs source or the NFS CSI driver) and NFS storage classes.
+    fn live_options(&self, o: &crate::live::LiveObject) -> Option<Vec<String>> {
+        let raw = &o.raw;
+        let is_driver = |v: Option<&serde_json::Value>| {
+            v.and_then(|d| d.as_str())
+                .is_some_and(|d| self.params.csi_drivers.iter().any(|x| x == d))
+        };
+        let list = |v: Option<&serde_json::Value>| -> Vec<String> {
+            v.and_then(|l| l.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str())
+                        .flat_map(split)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        match o.kind.as_str() {
+            "PersistentVolume"
+                if raw.pointer("/spec/nfs").is_some()
+                    || is_driver(raw.pointer("/spec/csi/driver")) =>
+            {
+                Some(list(raw.pointer("/spec/mountOptions")))
+            }
+            "StorageClass" if is_driver(raw.get("provisioner")) => {
+                Some(list(raw.get("mountOptions")))
+            }
+            _ => None,
+        }
+    }
+}
+
 impl Check for NfsMountOptions {
+    fn check_live(&self, o: &crate::live::LiveObject) -> Vec<String> {
+        let Some(opts) = self.live_options(o) else {
+            return Vec::new();
+        };
+        let want = format!("nfsvers={}", self.params.version);
+        let version = opts.iter().find_map(|x| {
+            x.strip_prefix("nfsvers=")
+                .or_else(|| x.strip_prefix("vers="))
+        });
+        match version {
+            Some(v) if v == self.params.version || v.starts_with(&format!("{}.", self.params.version)) => Vec::new(),
+            Some(v) => vec![format!("mounts with NFS version {v} (spec.mountOptions): the server only speaks NFSv{}; use `{want}`", self.params.version)],
+            None => vec![format!("spec.mountOptions does not set `{want}` (NFSv3 is disabled on the server)")],
+        }
+    }
+
     fn check(&self, ctx: &FileContext, out: &mut Emitter) {
         let Some(hcl_file) = ctx.hcl else { return };
         let file = ctx.file;

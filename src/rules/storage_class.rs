@@ -122,6 +122,39 @@ fn describe(claim: &Claim, name: &Value) -> String {
 }
 
 impl Check for RequiredStorageClass {
+    fn check_live(&self, o: &crate::live::LiveObject) -> Vec<String> {
+        if o.kind != "PersistentVolumeClaim" {
+            return Vec::new();
+        }
+        let p = &self.params;
+        let class = o
+            .raw
+            .pointer("/spec/storageClassName")
+            .and_then(|c| c.as_str())
+            .unwrap_or(&p.default_class);
+        // A claim bound to a named NFS volume is a static NFS volume (what the nfs_volume
+        // module makes): allowed for backups and media, as in the static rule.
+        let static_nfs = o.raw.pointer("/spec/volumeName").is_some() && class.contains("nfs");
+        if class == p.required_class || static_nfs {
+            return Vec::new();
+        }
+        let sensitive = self
+            .sensitive_entry(
+                None,
+                o.namespace.as_deref(),
+                &Value::Known(o.name.clone()),
+                &[],
+            )
+            .ok()
+            .flatten();
+        let suffix = p.name_suffix.as_deref().filter(|s| o.name.ends_with(s));
+        match (sensitive, suffix) {
+            (Some(service), _) => vec![format!("is bound on storage class `{class}`, but it holds data of sensitive service `{service}`: it must use `{}`", p.required_class)],
+            (None, Some(s)) => vec![format!("is named `*{s}` but bound on storage class `{class}`, not `{}`", p.required_class)],
+            (None, None) => Vec::new(),
+        }
+    }
+
     fn check(&self, ctx: &FileContext, out: &mut Emitter) {
         let Some(hcl_file) = ctx.hcl else { return };
         let file = ctx.file;
@@ -226,6 +259,23 @@ impl ExplicitStorageClass {
 }
 
 impl Check for ExplicitStorageClass {
+    fn check_live(&self, o: &crate::live::LiveObject) -> Vec<String> {
+        if o.kind != "PersistentVolumeClaim" {
+            return Vec::new();
+        }
+        match o
+            .raw
+            .pointer("/spec/storageClassName")
+            .and_then(|c| c.as_str())
+        {
+            Some(c) if c != self.params.default_class => Vec::new(),
+            _ => vec![format!(
+                "is bound on the cluster default `{}` (node-local, outside the backup pipeline)",
+                self.params.default_class
+            )],
+        }
+    }
+
     fn check(&self, ctx: &FileContext, out: &mut Emitter) {
         let Some(hcl_file) = ctx.hcl else { return };
         let file = ctx.file;
