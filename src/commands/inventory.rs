@@ -3,7 +3,7 @@
 
 use crate::cli::InventoryArgs;
 use crate::index::Value;
-use crate::inventory::{self, Field};
+use crate::inventory::{self, DeclaredBy, Field};
 use crate::{audit, workspace};
 use anyhow::Result;
 use serde_json::{json, Value as Json};
@@ -50,6 +50,10 @@ pub fn run(args: &InventoryArgs) -> Result<i32> {
                 "fields": o.fields.iter().map(|f| json!({ "field": field_name(&f.field), "value": value(&f.value), "tf_path": f.tf_path })).collect::<Vec<_>>(),
                 "ignore_all": o.ignore_all,
                 "ignore_changes": o.ignore_paths,
+                "declared_by": match o.declared_by {
+                    DeclaredBy::Terraform => "terraform",
+                    DeclaredBy::Manifest => "manifest",
+                },
             })
         })
         .collect();

@@ -376,7 +376,7 @@ pub fn compare(declared: &Declared, live: &LiveInventory, opts: &DriftOptions) -
                 location: Some(r.location.clone()),
                 changes: Vec::new(),
                 message:
-                    "declared helm_release, but no live object carries its release annotations"
+                    "declared Helm release, but no live object carries its release annotations"
                         .into(),
             });
         }

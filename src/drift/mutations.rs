@@ -4,7 +4,7 @@
 //! drift on every plan: the live evidence for kyverno-lifecycle / keel-lifecycle.
 
 use super::Change;
-use crate::inventory::{DeclaredObject, Field};
+use crate::inventory::{DeclaredBy, DeclaredObject, Field};
 use crate::live::LiveObject;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -38,13 +38,18 @@ pub fn defaults() -> Vec<Mutation> {
         .collect()
 }
 
-/// The injected fields `live` carries that `declared` neither ignores nor declares.
+/// The injected fields `live` carries that `declared` neither ignores nor declares (only
+/// for objects Terraform applies: server-side apply from a YAML manifest leaves fields it
+/// does not set alone).
 pub fn unsuppressed(
     mutations: &[Mutation],
     declared: &DeclaredObject,
     live: &LiveObject,
 ) -> Vec<Change> {
     let mut out = Vec::new();
+    if declared.declared_by != DeclaredBy::Terraform {
+        return out;
+    }
     for m in mutations.iter().filter(|m| m.kinds.contains(&live.kind)) {
         let pointer = m
             .live_pointer_by_kind

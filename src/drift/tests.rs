@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::finding::Location;
-use crate::inventory::{DeclaredField, DeclaredObject, DeclaredRelease, Field};
+use crate::inventory::{DeclaredBy, DeclaredField, DeclaredObject, DeclaredRelease, Field};
 use crate::live::{LiveInventory, LiveObject, NotMeasured};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -40,6 +40,7 @@ fn declared(
             .collect(),
         ignore_all: false,
         ignore_paths: Vec::new(),
+        declared_by: DeclaredBy::Terraform,
     }
 }
 
@@ -291,6 +292,19 @@ fn injected_dns_config_and_keel_annotations_are_unsuppressed_mutations() {
         &Declared {
             objects: vec![ignoring],
             releases: Vec::new(),
+            ..Default::default()
+        },
+        &live_inv,
+        &DriftOptions::default(),
+    );
+    assert!(report.items.is_empty(), "{:?}", report.items);
+
+    // A YAML manifest (server-side applied by Flux) does not fight injected fields.
+    let mut manifest = web(&[]);
+    manifest.declared_by = DeclaredBy::Manifest;
+    let report = compare(
+        &Declared {
+            objects: vec![manifest],
             ..Default::default()
         },
         &live_inv,

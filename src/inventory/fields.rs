@@ -34,6 +34,16 @@ impl<'v> Node<'v> {
         Node { val, path, style }
     }
 
+    /// The root of a Kubernetes object read from a YAML manifest: camelCase names, paths
+    /// from the object itself (`spec.replicas`).
+    pub fn object(val: &'v Val) -> Node<'v> {
+        Node {
+            val,
+            path: String::new(),
+            style: Style::Manifest,
+        }
+    }
+
     fn join(&self, part: &str) -> String {
         if self.path.is_empty() {
             part.to_string()

@@ -7,6 +7,10 @@
 //! remaining directory as a root module: variables from defaults, Terragrunt `inputs` and
 //! `extra_arguments` var files, `.tfvars`; then every resource instance and local module
 //! call. Values that cannot be evaluated stay [`Value::Unknown`], with the reason.
+//!
+//! YAML manifests (a Flux repository, or manifests next to Terraform) declare objects too:
+//! see the `yaml` module for which files count and how Flux Kustomizations give them
+//! their namespace and variables.
 
 mod body;
 mod eval;
@@ -19,6 +23,7 @@ mod scope;
 mod terragrunt;
 mod value;
 mod vars;
+mod yaml;
 
 use crate::finding::Location;
 use crate::index::{IndexedFile, RepoIndex, Value};
@@ -69,6 +74,17 @@ pub struct DeclaredField {
     pub tf_path: String,
 }
 
+/// What applies a declared object to the cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeclaredBy {
+    /// Terraform (a provider resource, a `kubernetes_manifest`, a module call): every plan
+    /// compares it, `ignore_changes` included.
+    Terraform,
+    /// A YAML manifest (Flux, Kustomize, `kubectl apply`): server-side apply leaves the
+    /// fields it does not set alone, so injected fields are not drift.
+    Manifest,
+}
+
 /// A Kubernetes object the repository declares.
 #[derive(Debug, Clone)]
 pub struct DeclaredObject {
@@ -79,9 +95,12 @@ pub struct DeclaredObject {
     /// `metadata.name`.
     pub name: Value,
     /// Terraform address, with the module path when it comes from a module call
-    /// (`module.nfs_data.kubernetes_persistent_volume_claim.this`).
+    /// (`module.nfs_data.kubernetes_persistent_volume_claim.this`); for a YAML manifest,
+    /// `Kind/name` as written, with the Flux Kustomization that applies it
+    /// (`Deployment/${APP} (Flux Kustomization web)`).
     pub address: String,
-    /// Where it is declared (the resource header, or the module call).
+    /// Where it is declared (the resource header, the module call, or a YAML document's
+    /// `kind:` line).
     pub location: Location,
     /// Compared fields.
     pub fields: Vec<DeclaredField>,
@@ -89,16 +108,19 @@ pub struct DeclaredObject {
     pub ignore_all: bool,
     /// Normalized `ignore_changes` paths.
     pub ignore_paths: Vec<String>,
+    /// What applies it.
+    pub declared_by: DeclaredBy,
 }
 
-/// A `helm_release`: its objects are attributed through Helm's release annotations.
+/// A `helm_release` or a Flux `HelmRelease`: its objects are attributed through Helm's
+/// release annotations.
 #[derive(Debug, Clone)]
 pub struct DeclaredRelease {
     /// Release name.
     pub name: Value,
     /// Release namespace.
     pub namespace: Value,
-    /// Terraform address.
+    /// Terraform address, or `HelmRelease/name` as written for a Flux HelmRelease.
     pub address: String,
     /// Where it is declared.
     pub location: Location,
@@ -144,7 +166,9 @@ impl Note {
 /// Builds the declared inventory of the repository at `root` (files matching `exclude`,
 /// relative to the root, are left out, as in the audit).
 ///
-/// Objects are ordered by root module directory, then file, then position; notes are sorted.
+/// Terraform objects come first, ordered by root module directory, then file, then
+/// position; then YAML objects, by file, document, and applying Flux Kustomization. Notes
+/// are sorted.
 pub fn declared(root: &Path, exclude: &GlobSet) -> Result<Declared> {
     let root = root
         .canonicalize()
@@ -201,7 +225,8 @@ pub fn declared(root: &Path, exclude: &GlobSet) -> Result<Declared> {
             .iter()
             .map(|(path, e)| Note::file(path, format!("not read: {e}"))),
     );
-    for o in outputs {
+    let manifests = yaml::declare(&repo, &tf_dirs);
+    for o in outputs.into_iter().chain([manifests]) {
         out.objects.extend(o.objects);
         out.releases.extend(o.releases);
         out.notes.extend(o.notes);

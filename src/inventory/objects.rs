@@ -6,7 +6,7 @@ use super::body::resource_val;
 use super::eval::Env;
 use super::fields::{claim_templates, fields, Node, Style};
 use super::value::Val;
-use super::{Declared, DeclaredObject, DeclaredRelease, Note};
+use super::{Declared, DeclaredBy, DeclaredObject, DeclaredRelease, Note};
 use crate::finding::Location;
 use crate::index::Value;
 use crate::live::kinds::{self, KindSpec};
@@ -45,10 +45,38 @@ impl Site<'_> {
     }
 
     fn note(&self, message: String) -> Note {
+        self.origin().note(message)
+    }
+
+    fn origin(&self) -> Origin<'_> {
+        Origin {
+            address: &self.address,
+            location: &self.location,
+            unresolved: self.unresolved.as_deref(),
+            declared_by: DeclaredBy::Terraform,
+        }
+    }
+}
+
+/// Who declares a stateful set (and so its claims): address, location, and why its
+/// instances are unknown.
+pub struct Origin<'a> {
+    /// Address of the declaring resource or object.
+    pub address: &'a str,
+    /// Where it is declared.
+    pub location: &'a Location,
+    /// Why the object's existence is unknown, if it is.
+    pub unresolved: Option<&'a str>,
+    /// What applies it.
+    pub declared_by: DeclaredBy,
+}
+
+impl Origin<'_> {
+    fn note(&self, message: String) -> Note {
         Note {
             path: self.location.path.clone(),
             line: Some(self.location.line),
-            address: Some(self.address.clone()),
+            address: Some(self.address.to_string()),
             message,
         }
     }
@@ -113,6 +141,7 @@ fn provider_object(env: &dyn Env, spec: &KindSpec, site: &Site, out: &mut Declar
         fields: fields(spec.kind, &root),
         ignore_all,
         ignore_paths: ignore_paths.clone(),
+        declared_by: DeclaredBy::Terraform,
     };
     out.objects.push(object);
     if spec.kind == "StatefulSet" {
@@ -124,7 +153,7 @@ fn provider_object(env: &dyn Env, spec: &KindSpec, site: &Site, out: &mut Declar
             // The provider's default.
             .unwrap_or(Val::int(1));
         claims(
-            site,
+            &site.origin(),
             &root,
             &name,
             namespace,
@@ -136,8 +165,8 @@ fn provider_object(env: &dyn Env, spec: &KindSpec, site: &Site, out: &mut Declar
 }
 
 /// Declares the claims a stateful set's templates create: `<template>-<set>-<ordinal>`.
-fn claims(
-    site: &Site,
+pub fn claims(
+    site: &Origin,
     root: &Node,
     set_name: &Value,
     namespace: Option<Value>,
@@ -149,7 +178,7 @@ fn claims(
     if templates.is_empty() {
         return;
     }
-    let count = match (replicas.as_i64(), &site.unresolved) {
+    let count = match (replicas.as_i64(), site.unresolved) {
         (_, Some(why)) => {
             out.notes.push(site.note(format!(
                 "volume claim templates not declared: the stateful set's instances are unknown ({why})"
@@ -184,11 +213,12 @@ fn claims(
                 kind: "PersistentVolumeClaim".into(),
                 namespace: namespace.clone(),
                 name,
-                address: site.address.clone(),
+                address: site.address.to_string(),
                 location: site.location.clone(),
                 fields: template.fields.clone(),
                 ignore_all,
                 ignore_paths: ignore_paths.clone(),
+                declared_by: site.declared_by,
             });
         }
     }
@@ -225,6 +255,7 @@ fn manifest_object(env: &dyn Env, site: &Site, out: &mut Declared) {
         fields: fields(&kind, &root),
         ignore_all,
         ignore_paths: ignore_paths.clone(),
+        declared_by: DeclaredBy::Terraform,
     });
     if kind == "StatefulSet" {
         let replicas = manifest
@@ -233,7 +264,7 @@ fn manifest_object(env: &dyn Env, site: &Site, out: &mut Declared) {
             .cloned()
             .unwrap_or(Val::int(1));
         claims(
-            site,
+            &site.origin(),
             &root,
             &name,
             namespace,
