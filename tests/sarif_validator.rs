@@ -16,6 +16,34 @@ fn multitool() -> Option<PathBuf> {
     local.is_file().then_some(local)
 }
 
+/// Runs the validator on `sarif` and returns its error- and warning-level results.
+fn validation_problems(tool: &std::path::Path, sarif: &std::path::Path) -> Vec<String> {
+    let validation = sarif.with_extension("validation.sarif");
+    let out = Command::new(tool)
+        .arg("validate")
+        .arg("-o")
+        .arg(&validation)
+        .arg(sarif)
+        .output()
+        .expect("run the SARIF multitool");
+    assert!(
+        out.status.success(),
+        "validator failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&validation).unwrap()).unwrap();
+    log["runs"][0]["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| matches!(r["level"].as_str(), Some("error") | Some("warning") | None))
+        .map(|r| r.to_string())
+        .collect()
+}
+
 #[test]
 fn fixture_sarif_passes_the_multitool_validator() {
     let Some(tool) = multitool() else {
@@ -47,33 +75,48 @@ fn fixture_sarif_passes_the_multitool_validator() {
         .status()
         .unwrap();
     assert_eq!(status.code(), Some(1));
-    let validation = dir.path().join("validation.sarif");
-    let out = Command::new(&tool)
-        .arg("validate")
-        .arg("-o")
-        .arg(&validation)
-        .arg(&sarif)
-        .output()
-        .expect("run the SARIF multitool");
-    assert!(
-        out.status.success(),
-        "validator failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let log: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&validation).unwrap()).unwrap();
-    let problems: Vec<String> = log["runs"][0]["results"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .filter(|r| matches!(r["level"].as_str(), Some("error") | Some("warning") | None))
-        .map(|r| r.to_string())
-        .collect();
+    let problems = validation_problems(&tool, &sarif);
     assert!(
         problems.is_empty(),
         "SARIF validation problems:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn drift_sarif_passes_the_multitool_validator() {
+    let Some(tool) = multitool() else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "SARIF multitool not installed: .ci/run must install it"
+        );
+        eprintln!("skipped: SARIF multitool not installed (run .ci/run, or set SARIF_MULTITOOL)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let sarif = dir.path().join("drift.sarif");
+    let cluster = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/cluster/terragrunt-homelab"
+    );
+    let status = Command::new(common::binary())
+        .args([
+            "drift",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/terragrunt-homelab"),
+            "--format",
+            "sarif",
+            "--output",
+        ])
+        .arg(&sarif)
+        .arg("--snapshot")
+        .args(["core.json", "storage.json", "workloads.json"].map(|f| format!("{cluster}/{f}")))
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1));
+    let problems = validation_problems(&tool, &sarif);
+    assert!(
+        problems.is_empty(),
+        "drift SARIF validation problems:\n{}",
         problems.join("\n")
     );
 }
