@@ -449,3 +449,30 @@ fn library_publish_comments_only_on_changed_lines() {
         )
     );
 }
+
+#[test]
+fn earlier_review_on_a_later_page_is_found() {
+    let fj = server();
+    for i in 0..60 {
+        fj.seed_review(42, "alice", "COMMENT", &format!("comment {i}"));
+    }
+    let old = fj.seed_review(42, BOT, "COMMENT", &format!("{MARKER}\nold"));
+    let out = run(&clean_repo(), &fj.url, TOKEN, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
+    let lists: Vec<Option<String>> = fj
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET")
+        .map(|r| r.param("page").map(str::to_string))
+        .collect();
+    assert_eq!(lists, vec![Some("1".to_string()), Some("2".to_string())]);
+    let reviews = fj.reviews(42);
+    assert_eq!(reviews.len(), 61);
+    assert!(reviews.iter().all(|r| r.id != old));
+    let new = reviews.last().unwrap();
+    assert_eq!((new.login.as_str(), new.state.as_str()), (BOT, "COMMENT"));
+    assert_eq!(
+        new.body,
+        format!("{MARKER}\n**infra-audit** passes: 0 errors, 0 warnings, 0 info in 1 file\n\n0 inline comments on the lines of the findings.\n\n[CI pipeline]({PIPELINE})\n")
+    );
+}
