@@ -203,7 +203,7 @@ pub struct AuditArgs {
     #[arg(long, value_name = "OWNER/NAME", requires = "forgejo")]
     pub forgejo_repo: Option<String>,
     /// With --forgejo: pull request number [default: CI_COMMIT_PULL_REQUEST; none: status only].
-    #[arg(long, value_name = "N", requires = "forgejo")]
+    #[arg(long, value_name = "N", requires = "forgejo", value_parser = clap::value_parser!(u64).range(1..))]
     pub forgejo_pr: Option<u64>,
     /// With --forgejo: commit the review and status are about [default: CI_COMMIT_SHA].
     #[arg(long, value_name = "SHA", requires = "forgejo")]
