@@ -187,9 +187,27 @@ pub struct AuditArgs {
     /// With --live: read `kubectl get -A -o json` List files instead of the API.
     #[arg(long, value_name = "FILE", num_args = 1.., requires = "live")]
     pub snapshot: Vec<PathBuf>,
-    /// With --live: timeout in seconds for the cluster.
+    /// Timeout in seconds for the cluster (--live) and for each Forgejo request (--forgejo).
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     pub timeout: u64,
+    /// After writing the report, post it to Forgejo: a review on the pull request (replacing
+    /// the previous one) and the commit status `infra-audit`. Reads CI_FORGE_URL, CI_REPO,
+    /// CI_COMMIT_PULL_REQUEST, CI_COMMIT_SHA, CI_PIPELINE_URL and the token FORGEJO_TOKEN;
+    /// a failure to publish exits 2.
+    #[arg(long, conflicts_with = "diff")]
+    pub forgejo: bool,
+    /// With --forgejo: base URL of the instance [default: CI_FORGE_URL].
+    #[arg(long, value_name = "URL", requires = "forgejo")]
+    pub forgejo_url: Option<String>,
+    /// With --forgejo: repository as OWNER/NAME [default: CI_REPO].
+    #[arg(long, value_name = "OWNER/NAME", requires = "forgejo")]
+    pub forgejo_repo: Option<String>,
+    /// With --forgejo: pull request number [default: CI_COMMIT_PULL_REQUEST; none: status only].
+    #[arg(long, value_name = "N", requires = "forgejo", value_parser = clap::value_parser!(u64).range(1..))]
+    pub forgejo_pr: Option<u64>,
+    /// With --forgejo: commit the review and status are about [default: CI_COMMIT_SHA].
+    #[arg(long, value_name = "SHA", requires = "forgejo")]
+    pub forgejo_sha: Option<String>,
 }
 
 /// `--fail-on` values.

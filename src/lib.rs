@@ -12,6 +12,7 @@ pub mod docs;
 pub mod drift;
 pub mod finding;
 pub mod fix;
+pub mod forgejo;
 pub mod git;
 pub mod index;
 pub mod inventory;

@@ -7,7 +7,7 @@ use crate::audit::{self, AuditOptions};
 use crate::cli::{AuditArgs, ColorChoice, RulesAction, RulesArgs};
 use crate::finding::Severity;
 use crate::report::{self, Format};
-use crate::{docs, fix, workspace};
+use crate::{docs, fix, forgejo, workspace};
 use anyhow::{bail, Context, Result};
 use std::io::{IsTerminal, Write};
 
@@ -110,7 +110,42 @@ pub fn audit(args: &AuditArgs) -> Result<i32> {
             print_manual_procedures(&report);
         }
     }
+    if args.forgejo {
+        // The report is out already: a failure to publish (exit 2) never hides it.
+        publish_to_forgejo(args, &report, fail_on)?;
+    }
     Ok(report.exit_code(fail_on))
+}
+
+/// `audit --forgejo`: posts the review and the commit status, says what was done on stderr.
+fn publish_to_forgejo(
+    args: &AuditArgs,
+    report: &audit::AuditReport,
+    fail_on: Severity,
+) -> Result<()> {
+    let overrides = forgejo::Overrides {
+        url: args.forgejo_url.clone(),
+        repo: args.forgejo_repo.clone(),
+        pr: args.forgejo_pr,
+        sha: args.forgejo_sha.clone(),
+    };
+    let cfg = forgejo::ForgejoConfig::from_env(
+        &overrides,
+        fail_on,
+        std::time::Duration::from_secs(args.timeout.max(1)),
+    )?;
+    if cfg.pr.is_none() {
+        eprintln!("Forgejo: no pull request (CI_COMMIT_PULL_REQUEST is unset): posting the commit status only");
+    }
+    // The change set arrives with `--base` (another branch); until then every finding's
+    // line gets its comment.
+    let published = forgejo::publish(&cfg, report, None)?;
+    let target = match cfg.pr {
+        Some(pr) => format!("{}/{}#{pr}", cfg.owner, cfg.repo),
+        None => format!("{}/{}", cfg.owner, cfg.repo),
+    };
+    eprintln!("Forgejo: {target}: {published}");
+    Ok(())
 }
 
 /// The live objects for `audit --live`: snapshot files, or the cluster.
