@@ -118,7 +118,8 @@ impl Baseline {
             ),
             None => bail!("{origin} is not an infra-audit baseline: no integer `version` field"),
         }
-        let parsed: Baseline = serde_json::from_value(value)
+        // Parsed again from the text, so errors name a line and column.
+        let parsed: Baseline = serde_json::from_str(text)
             .with_context(|| format!("{origin} is not a valid infra-audit baseline"))?;
         Ok(Baseline::from_entries(parsed.entries))
     }
@@ -310,16 +311,17 @@ mod tests {
             err("[]"),
             "f is not an infra-audit baseline: no integer `version` field"
         );
-        assert!(
-            err("{").starts_with("f is not valid JSON: "),
-            "{}",
-            err("{")
+        assert_eq!(
+            err("{"),
+            "f is not valid JSON: EOF while parsing an object at line 1 column 1"
         );
-        assert!(
-            err("{\"version\": 1, \"entries\": [{\"rule\": 1}]}")
-                .starts_with("f is not a valid infra-audit baseline: "),
-            "{}",
-            err("{\"version\": 1, \"entries\": [{\"rule\": 1}]}")
+        assert_eq!(
+            err("{\"version\": 1, \"entries\": [{\"rule\": 1}]}"),
+            "f is not a valid infra-audit baseline: invalid type: integer `1`, expected a string at line 1 column 37"
+        );
+        assert_eq!(
+            err("{\"version\": 1}"),
+            "f is not a valid infra-audit baseline: missing field `entries` at line 1 column 14"
         );
     }
 }

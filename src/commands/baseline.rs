@@ -3,6 +3,7 @@
 use crate::audit::{self, AuditOptions, AuditReport};
 use crate::baseline::{self, Baseline};
 use crate::cli::{BaselineAction, BaselineArgs, BaselineTarget};
+use crate::source::SkipReason;
 use crate::workspace;
 use anyhow::Result;
 use std::path::PathBuf;
@@ -70,7 +71,7 @@ fn create(target: &BaselineTarget) -> Result<i32> {
         None => String::new(),
     };
     println!(
-        "Wrote {} with {}{replaced}{}",
+        "Wrote {} with {}{}{replaced}",
         ctx.shown,
         plural(base.entries.len(), "entry"),
         if per_rule.is_empty() {
@@ -79,12 +80,32 @@ fn create(target: &BaselineTarget) -> Result<i32> {
             format!(" ({})", per_rule.join(", "))
         }
     );
-    if ctx.report.not_measured() {
+    let unaudited = unaudited_files(&ctx.report);
+    if unaudited > 0 {
         eprintln!(
-            "note: some files could not be audited (see `infra-audit audit`); findings in them are not in the baseline"
+            "note: {} could not be audited (unreadable or not parsed, see `infra-audit audit`); findings in them are not in the baseline",
+            plural(unaudited, "file")
         );
     }
     Ok(0)
+}
+
+/// Files whose rules did not run: unreadable, or HCL that did not parse.
+fn unaudited_files(report: &AuditReport) -> usize {
+    let mut paths: std::collections::BTreeSet<&str> = report
+        .skipped
+        .iter()
+        .filter(|s| matches!(s.reason, SkipReason::Unreadable | SkipReason::Unparsable))
+        .map(|s| s.path.as_str())
+        .collect();
+    paths.extend(
+        report
+            .findings
+            .iter()
+            .filter(|f| f.rule == "parse-error")
+            .map(|f| f.location.path.as_str()),
+    );
+    paths.len()
 }
 
 /// `baseline prune`: drop the entries that no longer occur.
