@@ -167,16 +167,24 @@ impl Baseline {
     /// repository. Entries for files that could not be audited (skipped, or not parsed) are
     /// never stale: their findings were not measured, not fixed.
     pub fn stale(&self, report: &AuditReport) -> Vec<&Entry> {
-        let found: BTreeSet<(&str, &str, &str)> = report.findings.iter().map(finding_key).collect();
         let unmeasured = unmeasured_paths(report);
-        self.entries
-            .iter()
-            .filter(|e| !found.contains(&e.key()))
+        self.unmatched(report)
+            .into_iter()
             .filter(|e| {
                 !unmeasured
                     .iter()
                     .any(|p| e.path == *p || e.path.starts_with(&format!("{p}/")))
             })
+            .collect()
+    }
+
+    /// Entries that match no finding of `report`: the stale ones, and those of files that
+    /// could not be audited.
+    pub fn unmatched(&self, report: &AuditReport) -> Vec<&Entry> {
+        let found: BTreeSet<(&str, &str, &str)> = report.findings.iter().map(finding_key).collect();
+        self.entries
+            .iter()
+            .filter(|e| !found.contains(&e.key()))
             .collect()
     }
 

@@ -267,6 +267,12 @@ fn create_then_audit_exits_0_with_every_finding_baselined() {
         "{text}"
     );
 
+    // A sub-directory uses the root's baseline: only its own findings are counted.
+    let (code, immich) = json(&repo.join("stacks/immich"), &[]);
+    assert_eq!((code, found(&immich)), (0, vec![]));
+    assert_eq!(immich["summary"]["baselined"], 6);
+    assert_eq!(immich["summary"]["baseline"], BASELINE_FILE);
+
     // --no-baseline shows everything again; an explicit --baseline file works anywhere.
     let (code, all) = json(repo, &["--no-baseline"]);
     assert_eq!((code, found(&all)), (1, found(&before)));
@@ -338,7 +344,7 @@ fn check_names_stale_entries_and_prune_removes_them() {
     assert_eq!(check.status.code(), Some(0));
     assert_eq!(
         stdout(&check),
-        format!("Baseline {BASELINE_FILE} is up to date: all 29 entries still occur\n")
+        format!("Baseline {BASELINE_FILE} is up to date: no stale entry among 29 entries\n")
     );
 
     let fixed_path = "scripts/redis-key-audit.py";
@@ -389,12 +395,12 @@ fn check_names_stale_entries_and_prune_removes_them() {
     assert_eq!(check.status.code(), Some(0));
     assert_eq!(
         stdout(&check),
-        format!("Baseline {BASELINE_FILE} is up to date: all 28 entries still occur\n")
+        format!("Baseline {BASELINE_FILE} is up to date: no stale entry among 28 entries\n")
     );
     let prune = run(&["baseline", "prune"], repo);
     assert_eq!(
         stdout(&prune),
-        format!("Nothing to prune: all 28 entries of {BASELINE_FILE} still occur\n")
+        format!("Nothing to prune: no stale entry among 28 entries of {BASELINE_FILE}\n")
     );
 }
 
@@ -465,9 +471,47 @@ fn a_broken_baseline_file_is_a_usage_error() {
         run(&["audit", "--no-baseline"], repo).status.code(),
         Some(1)
     );
+    let both = run(&["audit", "--no-baseline", "--baseline", "b.json"], repo);
+    assert_eq!(both.status.code(), Some(2));
     let missing = run(
         &["baseline", "check", "--baseline", "/nonexistent/b.json"],
         repo,
     );
     assert_eq!(missing.status.code(), Some(2));
+}
+
+#[test]
+fn entries_of_a_file_that_no_longer_parses_are_not_stale() {
+    let dir = fixture_copy();
+    let repo = dir.path();
+    create(repo);
+    let health = "stacks/health/main.tf";
+    let text = std::fs::read_to_string(repo.join(health)).unwrap();
+    std::fs::write(repo.join(health), format!("{text}resource \"x\" {{\n")).unwrap();
+    let check = run(&["baseline", "check"], repo);
+    assert_eq!(check.status.code(), Some(0));
+    assert_eq!(
+        stdout(&check),
+        format!(
+            "Baseline {BASELINE_FILE} is up to date: no stale entry among 29 entries \
+             (1 entry in files that could not be audited; \
+             1 finding not in the baseline: see `infra-audit audit`)\n"
+        )
+    );
+    let prune = run(&["baseline", "prune"], repo);
+    assert_eq!(
+        stdout(&prune),
+        format!("Nothing to prune: no stale entry among 29 entries of {BASELINE_FILE}\n")
+    );
+    let (code, doc) = json(repo, &[]);
+    assert_eq!(code, 3, "the parse error is new: could not measure");
+    assert_eq!(
+        found(&doc),
+        vec![(
+            "parse-error".to_string(),
+            health.to_string(),
+            text.lines().count() as u64 + 1
+        )]
+    );
+    assert_eq!(doc["summary"]["baselined"], 28);
 }

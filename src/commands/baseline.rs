@@ -115,7 +115,7 @@ fn prune(target: &BaselineTarget) -> Result<i32> {
     let removed = base.prune(&ctx.report);
     if removed.is_empty() {
         println!(
-            "Nothing to prune: all {} of {} still occur",
+            "Nothing to prune: no stale entry among {} of {}",
             plural(base.entries.len(), "entry"),
             ctx.shown
         );
@@ -139,23 +139,34 @@ fn check(target: &BaselineTarget) -> Result<i32> {
     let ctx = audit_repository(target)?;
     let base = Baseline::load(&ctx.file)?;
     let stale = base.stale(&ctx.report);
+    let unmeasured = base.unmatched(&ctx.report).len() - stale.len();
     let new = ctx
         .report
         .findings
         .iter()
         .filter(|f| !base.contains(f))
         .count();
-    let new_note = if new == 0 {
+    let mut notes = Vec::new();
+    if unmeasured > 0 {
+        notes.push(format!(
+            "{} in files that could not be audited",
+            plural(unmeasured, "entry")
+        ));
+    }
+    if new > 0 {
+        notes.push(format!(
+            "{} not in the baseline: see `infra-audit audit`",
+            plural(new, "finding")
+        ));
+    }
+    let new_note = if notes.is_empty() {
         String::new()
     } else {
-        format!(
-            " ({} not in the baseline: see `infra-audit audit`)",
-            plural(new, "finding")
-        )
+        format!(" ({})", notes.join("; "))
     };
     if stale.is_empty() {
         println!(
-            "Baseline {} is up to date: all {} still occur{new_note}",
+            "Baseline {} is up to date: no stale entry among {}{new_note}",
             ctx.shown,
             plural(base.entries.len(), "entry"),
         );
