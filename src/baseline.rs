@@ -145,10 +145,24 @@ impl Baseline {
             .with_context(|| format!("cannot write baseline file {}", path.display()))
     }
 
-    /// Whether the baseline accepts `finding`.
+    /// Whether the baseline accepts `finding` (one look-up; [`Baseline::apply`] and
+    /// [`Baseline::not_accepted`] index the entries once instead).
     pub fn contains(&self, finding: &Finding) -> bool {
         let key = finding_key(finding);
-        self.entries.binary_search_by(|e| e.key().cmp(&key)).is_ok()
+        self.entries.iter().any(|e| e.key() == key)
+    }
+
+    /// The findings of `findings` the baseline does not accept.
+    pub fn not_accepted<'f>(&self, findings: &'f [Finding]) -> Vec<&'f Finding> {
+        let keys = self.keys();
+        findings
+            .iter()
+            .filter(|f| !keys.contains(&finding_key(f)))
+            .collect()
+    }
+
+    fn keys(&self) -> BTreeSet<(&str, &str, &str)> {
+        self.entries.iter().map(Entry::key).collect()
     }
 
     /// Removes the findings the baseline accepts from `report` and records how many in
@@ -156,7 +170,8 @@ impl Baseline {
     /// fingerprints must have been assigned over the complete audit (as `audit::run` does).
     pub fn apply(&self, report: &mut AuditReport, file: String) {
         let before = report.findings.len();
-        report.findings.retain(|f| !self.contains(f));
+        let keys = self.keys();
+        report.findings.retain(|f| !keys.contains(&finding_key(f)));
         report.baseline = Some(Applied {
             file,
             baselined: before - report.findings.len(),

@@ -140,12 +140,7 @@ fn check(target: &BaselineTarget) -> Result<i32> {
     let base = Baseline::load(&ctx.file)?;
     let stale = base.stale(&ctx.report);
     let unmeasured = base.unmatched(&ctx.report).len() - stale.len();
-    let new = ctx
-        .report
-        .findings
-        .iter()
-        .filter(|f| !base.contains(f))
-        .count();
+    let new = base.not_accepted(&ctx.report.findings).len();
     let mut notes = Vec::new();
     if unmeasured > 0 {
         notes.push(format!(
