@@ -39,6 +39,9 @@ pub struct AuditOptions {
     pub reuse: Option<Arc<Reuse>>,
     /// Live objects to check with the rules' live checks (`audit --live`).
     pub live: Option<Arc<crate::live::LiveInventory>>,
+    /// A baseline file in use at a non-default path: not audited, like the tool's own
+    /// configuration (`<root>/.infra-audit-baseline.json` never is).
+    pub baseline_file: Option<PathBuf>,
 }
 
 /// A rule broken by a live object (`audit --live`).
@@ -116,6 +119,8 @@ pub struct AuditReport {
     pub sources: BTreeMap<String, String>,
     /// Live checks, with `audit --live`.
     pub live: Option<LiveSection>,
+    /// What a baseline hid, when one was applied (`audit` with a baseline file).
+    pub baseline: Option<crate::baseline::Applied>,
 }
 
 impl AuditReport {
@@ -252,7 +257,7 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
     let in_scope = |p: &Path| p.starts_with(&scan);
     // The tool's own configuration (the config file and user packs) names forbidden values
     // and paths by design: it is not audited.
-    let own = own_config_files(&root, &config);
+    let own = own_config_files(&root, &config, opts.baseline_file.as_deref());
     walked.files.retain(|f| !own.iter().any(|o| o == f));
 
     let mut skipped: Vec<Skipped> = walked
@@ -376,11 +381,12 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
         .flat_map(|f| std::iter::once(&f.location).chain(f.related.iter().map(|r| &r.location)))
         .map(|l| l.path.as_str())
         .collect();
-    let sources = files
+    let sources: BTreeMap<String, String> = files
         .iter()
         .filter(|c| wanted.contains(c.file.path.as_str()))
         .map(|c| (c.file.path.clone(), c.file.text.clone()))
         .collect();
+    crate::fingerprint::assign(&mut findings, &sources);
     let files_scanned = files.len();
 
     trace.mark("sort+sources", started);
@@ -398,6 +404,7 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
         config,
         sources,
         live,
+        baseline: None,
     })
 }
 
@@ -567,9 +574,11 @@ fn resolve_deferred(
     }
 }
 
-/// Canonical paths of the config file and the user pack files it names.
-fn own_config_files(root: &Path, config: &Config) -> Vec<PathBuf> {
+/// Canonical paths of the config file, the user pack files it names and the baseline file.
+fn own_config_files(root: &Path, config: &Config, baseline: Option<&Path>) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = config.source.iter().cloned().collect();
+    files.push(crate::baseline::default_path(root));
+    files.extend(baseline.map(Path::to_path_buf));
     for name in config.packs.iter().flatten() {
         if !pack::BUILTIN_PACKS.iter().any(|(n, _)| n == name) {
             files.push(root.join(name));
@@ -638,6 +647,7 @@ fn parse_error_finding(file: &SourceFile, err: &ParseError, severity: Severity) 
         related: Vec::new(),
         fixable: false,
         fix: None,
+        fingerprint: String::new(),
     }
 }
 

@@ -34,6 +34,48 @@ pub enum Command {
     Drift(DriftArgs),
     /// Print what the repository declares (the declared side of drift) as JSON.
     Inventory(InventoryArgs),
+    /// Accept the current findings of a legacy repository, and keep that list up to date.
+    #[command(after_help = BASELINE_EXIT_CODES)]
+    Baseline(BaselineArgs),
+}
+
+const BASELINE_EXIT_CODES: &str = "Exit codes:
+  0  done (check: every baseline entry still occurs)
+  1  check: the baseline has stale entries (listed); run `infra-audit baseline prune`
+  2  usage, configuration or internal error, or an unreadable baseline file";
+
+/// `infra-audit baseline`.
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// What to do with the baseline.
+    #[command(subcommand)]
+    pub action: BaselineAction,
+}
+
+/// `baseline` sub-actions.
+#[derive(Debug, Subcommand)]
+pub enum BaselineAction {
+    /// Write the baseline from the current findings (every rule that runs, every severity).
+    Create(BaselineTarget),
+    /// Drop the entries that no longer occur (the findings were fixed).
+    Prune(BaselineTarget),
+    /// Exit 1, listing them, when the baseline has entries that no longer occur.
+    Check(BaselineTarget),
+}
+
+/// The repository and baseline file a `baseline` action works on.
+#[derive(Debug, Args)]
+pub struct BaselineTarget {
+    /// Any path in the repository; the whole repository (found by walking up to
+    /// .infra-audit.toml or .git) is audited.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Baseline file [default: <root>/.infra-audit-baseline.json].
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Config file (default: <root>/.infra-audit.toml if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// `infra-audit inventory`.
@@ -208,6 +250,13 @@ pub struct AuditArgs {
     /// With --forgejo: commit the review and status are about [default: CI_COMMIT_SHA].
     #[arg(long, value_name = "SHA", requires = "forgejo")]
     pub forgejo_sha: Option<String>,
+    /// Hide the findings this baseline file accepts [default: <root>/.infra-audit-baseline.json
+    /// when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Ignore the baseline file: report every finding.
+    #[arg(long, conflicts_with = "baseline")]
+    pub no_baseline: bool,
 }
 
 /// `--fail-on` values.

@@ -165,6 +165,10 @@ pub struct Finding {
     /// The repair, when the rule knows one.
     #[serde(skip)]
     pub fix: Option<Fix>,
+    /// Identity across runs (16 hex digits), assigned by the audit once every finding is
+    /// known (see [`crate::fingerprint`]); empty until then. Reporters add it explicitly.
+    #[serde(skip)]
+    pub fingerprint: String,
 }
 
 impl Finding {
@@ -241,21 +245,4 @@ pub fn stable_hash(parts: &[&str]) -> String {
         }
     }
     format!("{hash:016x}")
-}
-
-impl Finding {
-    /// A fingerprint that survives code moving up or down: rule, path, resource address and
-    /// the whitespace-normalized text of the primary span (not line numbers).
-    pub fn fingerprint(&self, file_text: Option<&str>) -> String {
-        let snippet: String = file_text
-            .and_then(|t| t.get(self.location.span.clone()))
-            .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
-            .unwrap_or_default();
-        stable_hash(&[
-            &self.rule,
-            &self.location.path,
-            self.resource.as_deref().unwrap_or(""),
-            &snippet,
-        ])
-    }
 }

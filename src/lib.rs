@@ -4,6 +4,7 @@
 //! -> suppressions -> reports. A rule never reads files or prints; a reporter never parses.
 
 pub mod audit;
+pub mod baseline;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -11,6 +12,7 @@ pub mod declared;
 pub mod docs;
 pub mod drift;
 pub mod finding;
+pub mod fingerprint;
 pub mod fix;
 pub mod forgejo;
 pub mod git;

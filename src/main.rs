@@ -19,6 +19,7 @@ fn main() {
         Command::Rules(args) => commands::rules(args),
         Command::Drift(args) => commands::drift::run(args),
         Command::Inventory(args) => commands::inventory::run(args),
+        Command::Baseline(args) => commands::baseline::run(args),
     });
     match outcome {
         Ok(Ok(code)) => std::process::exit(code),

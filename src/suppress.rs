@@ -165,6 +165,7 @@ fn invalid_finding(file: &SourceFile, span: Range<usize>, why: String) -> Findin
         related: Vec::new(),
         fixable: false,
         fix: None,
+        fingerprint: String::new(),
     }
 }
 
@@ -211,6 +212,7 @@ pub fn apply(
             related: Vec::new(),
             fixable: false,
             fix: None,
+            fingerprint: String::new(),
         })
         .collect()
 }

@@ -1,9 +1,11 @@
 //! The subcommands: glue between the CLI, the library and the terminal.
 
+pub mod baseline;
 pub mod drift;
 pub mod inventory;
 
 use crate::audit::{self, AuditOptions};
+use crate::baseline::Baseline;
 use crate::cli::{AuditArgs, ColorChoice, RulesAction, RulesArgs};
 use crate::finding::Severity;
 use crate::report::{self, Format};
@@ -13,6 +15,7 @@ use std::io::{IsTerminal, Write};
 
 /// `infra-audit audit`: runs the audit, writes the report, returns the exit code.
 pub fn audit(args: &AuditArgs) -> Result<i32> {
+    let accepted = load_baseline(args)?;
     let opts = AuditOptions {
         path: args.path.clone(),
         config: args.config.clone(),
@@ -26,6 +29,7 @@ pub fn audit(args: &AuditArgs) -> Result<i32> {
             None
         },
         with_fixes: args.format != Format::Human,
+        baseline_file: accepted.as_ref().map(|(file, _)| file.clone()),
     };
     if args.unsafe_fixes && !(args.fix || args.diff) {
         bail!("--unsafe-fixes needs --fix or --diff");
@@ -39,7 +43,7 @@ pub fn audit(args: &AuditArgs) -> Result<i32> {
         eprintln!("{}", fix_summary(&outcome));
         return Ok(if outcome.changed.is_empty() { 0 } else { 1 });
     }
-    let (report, fix_outcome) = if args.fix {
+    let (mut report, fix_outcome) = if args.fix {
         let outcome = fix::run(&opts, args.unsafe_fixes, fix::Mode::Apply)?;
         (
             outcome.report,
@@ -48,6 +52,10 @@ pub fn audit(args: &AuditArgs) -> Result<i32> {
     } else {
         (audit::run(&opts)?, None)
     };
+    if let Some((file, accepted)) = &accepted {
+        let shown = crate::baseline::display_path(&report.root, file);
+        accepted.apply(&mut report, shown);
+    }
     let fail_on: Severity = args
         .fail_on
         .map(Severity::from)
@@ -146,6 +154,26 @@ fn publish_to_forgejo(
     };
     eprintln!("Forgejo: {target}: {published}");
     Ok(())
+}
+
+/// The baseline `audit` applies: `--baseline FILE`, else `<root>/.infra-audit-baseline.json`
+/// when it exists, never with `--no-baseline`.
+fn load_baseline(args: &AuditArgs) -> Result<Option<(std::path::PathBuf, Baseline)>> {
+    if args.no_baseline {
+        return Ok(None);
+    }
+    let file = match &args.baseline {
+        Some(file) => file.clone(),
+        None => {
+            let default = crate::baseline::default_path(&workspace::find_root(&args.path)?);
+            if !default.is_file() {
+                return Ok(None);
+            }
+            default
+        }
+    };
+    let accepted = Baseline::load(&file)?;
+    Ok(Some((file, accepted)))
 }
 
 /// The live objects for `audit --live`: snapshot files, or the cluster.

@@ -372,6 +372,7 @@ mod tests {
                 applicability: Applicability::Safe,
                 edits: vec![edit],
             }),
+            fingerprint: String::new(),
         }
     }
 

@@ -148,6 +148,7 @@ fn finding(rule: &str, severity: Severity, path: &str, line: usize, message: &st
         related: Vec::new(),
         fixable: false,
         fix: None,
+        fingerprint: String::new(),
     }
 }
 
@@ -162,6 +163,7 @@ fn report(findings: Vec<Finding>) -> AuditReport {
         config: Config::default(),
         sources: BTreeMap::new(),
         live: None,
+        baseline: None,
     }
 }
 

@@ -111,6 +111,9 @@ pub fn summary_line(report: &AuditReport) -> String {
     if unverified > 0 {
         line.push_str(&format!(", {unverified} could not be verified"));
     }
+    if let Some(applied) = &report.baseline {
+        line.push_str(&format!("; {} baselined", applied.baselined));
+    }
     if !report.skipped.is_empty() {
         let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
         for s in &report.skipped {

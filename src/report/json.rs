@@ -12,7 +12,7 @@ pub fn render(report: &AuditReport, fail_on: Severity) -> String {
         "tool": { "name": "infra-audit", "version": env!("CARGO_PKG_VERSION") },
         "findings": report.findings.iter().map(|f| {
             let mut v = serde_json::to_value(f).expect("findings serialize");
-            v["fingerprint"] = json!(f.fingerprint(report.sources.get(&f.location.path).map(String::as_str)));
+            v["fingerprint"] = json!(crate::fingerprint::of(f, &report.sources));
             v["fix"] = match &f.fix {
                 Some(fix) => fix.to_json(&report.sources),
                 None => serde_json::Value::Null,
@@ -32,6 +32,8 @@ pub fn render(report: &AuditReport, fail_on: Severity) -> String {
             "info": infos,
             "unverified": unverified,
             "skipped": report.skipped.len(),
+            "baselined": report.baseline.as_ref().map_or(0, |b| b.baselined),
+            "baseline": report.baseline.as_ref().map(|b| b.file.as_str()),
             "fail_on": fail_on.as_str(),
             "exit_code": report.exit_code(fail_on),
             "elapsed_ms": report.elapsed.as_millis() as u64,

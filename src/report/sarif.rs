@@ -228,7 +228,7 @@ fn result(f: &Finding, rule_index: Option<usize>, report: &AuditReport) -> Sarif
     r.fixes = f.fix.as_ref().map(|fix| vec![sarif_fix(fix, report)]);
     r.partial_fingerprints = Some(BTreeMap::from([(
         "infraAudit/v1".to_string(),
-        f.fingerprint(report.sources.get(&f.location.path).map(String::as_str)),
+        crate::fingerprint::of(f, &report.sources),
     )]));
     r
 }

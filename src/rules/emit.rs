@@ -143,6 +143,7 @@ impl<'a> Emitter<'a> {
             related: Vec::new(),
             fixable: false,
             fix: None,
+            fingerprint: String::new(),
         });
         self.findings.last_mut().expect("just pushed")
     }

@@ -1,0 +1,145 @@
+//! Fingerprints: a finding's identity across runs, for baselines and SARIF.
+//!
+//! A fingerprint is built from what the finding is about, never from where it is: the rule
+//! id, the file's path, the enclosing resource address and the flagged text with whitespace
+//! normalized, plus an occurrence index when several findings share all of those. So it
+//! survives code moving up or down in the file and edits elsewhere in the same resource,
+//! and changes when the file or resource is renamed or the flagged text itself changes.
+
+use crate::finding::{stable_hash, Finding};
+use std::collections::{BTreeMap, HashMap};
+
+/// The flagged text with every run of whitespace (line breaks included) collapsed to one
+/// space and the ends trimmed, so re-indentation and re-alignment do not count as changes.
+pub fn normalize_snippet(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The fingerprint of `finding` without an occurrence index: a hash of the rule, path,
+/// resource address and normalized primary span of `file_text` (the whole file).
+pub fn base(finding: &Finding, file_text: Option<&str>) -> String {
+    let snippet = file_text
+        .and_then(|t| t.get(finding.location.span.clone()))
+        .map(normalize_snippet)
+        .unwrap_or_default();
+    stable_hash(&[
+        &finding.rule,
+        &finding.location.path,
+        finding.resource.as_deref().unwrap_or(""),
+        &snippet,
+    ])
+}
+
+/// The fingerprint of the `index`-th (0-based, in file order) of several findings sharing
+/// the base fingerprint `base`: the first keeps `base`, so a unique finding's fingerprint
+/// does not depend on the index at all.
+pub fn with_occurrence(base: &str, index: usize) -> String {
+    if index == 0 {
+        base.to_string()
+    } else {
+        stable_hash(&[base, &index.to_string()])
+    }
+}
+
+/// Sets `fingerprint` on every finding. `findings` must be the complete, sorted result of
+/// an audit (before a baseline or any other filter hides some), so that the occurrence
+/// index counts every finding with the same base; `sources` holds the text of the files
+/// the findings point into.
+pub fn assign(findings: &mut [Finding], sources: &BTreeMap<String, String>) {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for f in findings.iter_mut() {
+        let text = sources.get(&f.location.path).map(String::as_str);
+        let base = base(f, text);
+        let count = seen.entry(base.clone()).or_default();
+        f.fingerprint = with_occurrence(&base, *count);
+        *count += 1;
+    }
+}
+
+/// The fingerprint assigned by [`assign`], or the base fingerprint for a finding that was
+/// built outside an audit run and never assigned one.
+pub fn of(finding: &Finding, sources: &BTreeMap<String, String>) -> String {
+    if finding.fingerprint.is_empty() {
+        base(
+            finding,
+            sources.get(&finding.location.path).map(String::as_str),
+        )
+    } else {
+        finding.fingerprint.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Certainty, Location, Severity};
+
+    fn finding(path: &str, span: std::ops::Range<usize>, resource: Option<&str>) -> Finding {
+        Finding {
+            rule: "r".into(),
+            severity: Severity::Error,
+            certainty: Certainty::Violation,
+            message: "m".into(),
+            help: None,
+            location: Location {
+                path: path.into(),
+                span,
+                line: 1,
+                column: 1,
+                end_line: 1,
+                end_column: 1,
+            },
+            resource: resource.map(str::to_string),
+            resource_line: None,
+            related: Vec::new(),
+            fixable: false,
+            fix: None,
+            fingerprint: String::new(),
+        }
+    }
+
+    #[test]
+    fn snippets_are_whitespace_normalized() {
+        assert_eq!(
+            normalize_snippet("  resource  \"a\"\r\n\t \"b\" "),
+            "resource \"a\" \"b\""
+        );
+    }
+
+    #[test]
+    fn base_ignores_position_and_whitespace_but_not_text() {
+        let a = "x = \"10.0.0.1\"\n";
+        let b = "\n\n\nx = \"10.0.0.1\"\n";
+        let fa = finding("f.tf", 5..13, Some("t.n"));
+        let fb = finding("f.tf", 8..16, Some("t.n"));
+        assert_eq!(base(&fa, Some(a)), base(&fb, Some(b)));
+        let other = finding("f.tf", 5..13, Some("t.m"));
+        assert_ne!(base(&fa, Some(a)), base(&other, Some(a)));
+        assert_ne!(base(&fa, Some(a)), base(&fa, Some("x = \"10.0.0.2\"\n")));
+    }
+
+    #[test]
+    fn equal_findings_get_distinct_fingerprints_in_file_order() {
+        let text = "a = \"h\"\nb = \"h\"\n";
+        let mut findings = vec![
+            finding("f.tf", 5..6, None),
+            finding("f.tf", 13..14, None),
+            finding("g.tf", 5..6, None),
+        ];
+        let sources = BTreeMap::from([
+            ("f.tf".to_string(), text.to_string()),
+            ("g.tf".to_string(), text.to_string()),
+        ]);
+        assign(&mut findings, &sources);
+        let first = base(&findings[0], Some(text));
+        assert_eq!(findings[0].fingerprint, first);
+        assert_eq!(findings[1].fingerprint, stable_hash(&[&first, "1"]));
+        assert_eq!(
+            findings[2].fingerprint,
+            base(&findings[2], Some(text)),
+            "another file starts its own count"
+        );
+        assert_ne!(findings[0].fingerprint, findings[2].fingerprint);
+        assert_eq!(of(&findings[1], &sources), findings[1].fingerprint);
+    }
+}
