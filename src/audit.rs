@@ -39,6 +39,16 @@ pub struct AuditOptions {
     pub reuse: Option<Arc<Reuse>>,
     /// Live objects to check with the rules' live checks (`audit --live`).
     pub live: Option<Arc<crate::live::LiveInventory>>,
+    /// The change under audit (`--staged`, `--base`, `--commits`): change-scoped rules
+    /// (docs-cochange) judge it, and `changed_only` filters by it.
+    /// Several change sets (`--commits`) are judged each on its own.
+    pub changes: Option<Arc<Vec<crate::git::ChangeSet>>>,
+    /// Keep only findings on lines the change added or modified (per-resource findings:
+    /// the resource block overlaps them), plus change-scoped findings.
+    pub changed_only: bool,
+    /// Check only these repository-relative files (`--staged`: the staged files); the
+    /// others still feed repository facts.
+    pub only_files: Option<Arc<BTreeSet<String>>>,
 }
 
 /// A rule broken by a live object (`audit --live`).
@@ -249,7 +259,13 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
     // Walk the whole repository: rules only check files under `scan`, but repository facts
     // (namespaces, labels) come from every HCL file.
     let mut walked = workspace::walk(&root, &root, &exclude);
-    let in_scope = |p: &Path| p.starts_with(&scan);
+    let in_scope = |p: &Path| {
+        p.starts_with(&scan)
+            && opts
+                .only_files
+                .as_ref()
+                .is_none_or(|only| only.contains(&workspace::relative(&root, p)))
+    };
     // The tool's own configuration (the config file and user packs) names forbidden values
     // and paths by design: it is not audited.
     let own = own_config_files(&root, &config);
@@ -369,6 +385,51 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
         findings.extend(found);
     }
     trace.mark("suppressions", started);
+    let mut change_sources = BTreeMap::new();
+    if let Some(sets) = &opts.changes {
+        let overlay = opts.overlay.as_deref();
+        let read = |rel: &str| -> Option<String> {
+            let abs = root.join(rel);
+            overlay
+                .and_then(|o| o.get(&abs).cloned())
+                .or_else(|| std::fs::read_to_string(&abs).ok())
+        };
+        let mut all: Vec<String> = walked
+            .files
+            .iter()
+            .map(|f| workspace::relative(&root, f))
+            .collect();
+        all.sort();
+        for changes in sets.iter() {
+            let ctx = crate::rules::ChangeContext {
+                changes,
+                files: &all,
+                read: &read,
+            };
+            for rule in rules.iter().filter(|r| r.check.is_change_scoped()) {
+                for mut f in rule.check.check_change(&ctx, &rule.meta) {
+                    if sets.len() > 1 {
+                        f.message = format!("{} (commit {})", f.message, changes.label);
+                    }
+                    change_sources
+                        .entry(f.location.path.clone())
+                        .or_insert_with(|| read(&f.location.path).unwrap_or_default());
+                    findings.push(f);
+                }
+            }
+        }
+        if opts.changed_only {
+            let scoped: BTreeSet<&str> = rules
+                .iter()
+                .filter(|r| r.check.is_change_scoped())
+                .map(|r| r.meta.id.as_str())
+                .collect();
+            findings.retain(|f| {
+                scoped.contains(f.rule.as_str()) || sets.iter().any(|c| on_changed_lines(f, c))
+            });
+        }
+    }
+    trace.mark("changes", started);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     trace.mark("sort", started);
     let wanted: BTreeSet<&str> = findings
@@ -376,11 +437,14 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
         .flat_map(|f| std::iter::once(&f.location).chain(f.related.iter().map(|r| &r.location)))
         .map(|l| l.path.as_str())
         .collect();
-    let sources = files
+    let mut sources: BTreeMap<String, String> = files
         .iter()
         .filter(|c| wanted.contains(c.file.path.as_str()))
         .map(|c| (c.file.path.clone(), c.file.text.clone()))
         .collect();
+    for (path, text) in change_sources {
+        sources.entry(path).or_insert(text);
+    }
     let files_scanned = files.len();
 
     trace.mark("sort+sources", started);
@@ -399,6 +463,30 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
         sources,
         live,
     })
+}
+
+/// Whether a finding sits on what the change added or modified: its primary location
+/// overlaps changed lines, or its resource block does; a parse error counts when its file
+/// changed at all.
+fn on_changed_lines(f: &Finding, changes: &crate::git::ChangeSet) -> bool {
+    let path = f.location.path.as_str();
+    if f.rule == "parse-error" {
+        return changes
+            .file(path)
+            .is_some_and(|c| c.kind != crate::git::ChangeKind::Deleted);
+    }
+    if changes.touches_range(
+        path,
+        f.location.line,
+        f.location.end_line.max(f.location.line),
+    ) {
+        return true;
+    }
+    match (f.resource_line, f.resource_end_line) {
+        (Some(first), Some(last)) => changes.touches_range(path, first, last.max(first)),
+        (Some(first), None) => changes.touches(path, first),
+        _ => false,
+    }
 }
 
 /// Runs every rule's live check on every live object.
@@ -635,6 +723,7 @@ fn parse_error_finding(file: &SourceFile, err: &ParseError, severity: Severity) 
         location: Location::new(file, start..end),
         resource: None,
         resource_line: None,
+        resource_end_line: None,
         related: Vec::new(),
         fixable: false,
         fix: None,

@@ -1,5 +1,6 @@
 //! The subcommands: glue between the CLI, the library and the terminal.
 
+mod changes;
 pub mod drift;
 pub mod inventory;
 
@@ -13,7 +14,7 @@ use std::io::{IsTerminal, Write};
 
 /// `infra-audit audit`: runs the audit, writes the report, returns the exit code.
 pub fn audit(args: &AuditArgs) -> Result<i32> {
-    let opts = AuditOptions {
+    let mut opts = AuditOptions {
         path: args.path.clone(),
         config: args.config.clone(),
         select: args.select.clone(),
@@ -26,7 +27,9 @@ pub fn audit(args: &AuditArgs) -> Result<i32> {
             None
         },
         with_fixes: args.format != Format::Human,
+        ..AuditOptions::default()
     };
+    changes::apply(args, &mut opts)?;
     if args.unsafe_fixes && !(args.fix || args.diff) {
         bail!("--unsafe-fixes needs --fix or --diff");
     }
