@@ -43,9 +43,7 @@ impl Repo {
         let id = self.repo.rev_parse_single(spec).map_err(|e| {
             anyhow!(
                 "cannot resolve `{spec}`: {e}{}",
-                self.fetch_hint(&format!(
-                    "if it is a remote branch, fetch it (`git fetch origin <branch>`)"
-                ))
+                self.fetch_hint("if it is a remote branch, fetch it (`git fetch origin <branch>`)")
             )
         })?;
         let commit = id
