@@ -282,3 +282,33 @@ fn library_change_sets_lines_and_shallow_clones() {
     let err = infra_audit::git::each_commit(&clone, "HEAD").unwrap_err();
     assert!(format!("{err:#}").contains("git fetch --deepen"), "{err:#}");
 }
+
+#[test]
+fn staged_fix_repairs_only_staged_lines_in_the_working_tree() {
+    let repo = fixture_repo();
+    let dir = repo.path();
+    let path = dir.join("scripts/pve-nfs-exports");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("/srv/nfs 192.168.1.0/24(rw,fsid=0)\n");
+    std::fs::write(&path, &text).unwrap();
+    git(dir, &["add", "scripts/pve-nfs-exports"]);
+
+    let out = Command::new(binary())
+        .args(["audit", "--staged", "--fix", "--select", "nfs-export-fsid"])
+        .env("NO_COLOR", "1")
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let fixed = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = fixed.lines().collect();
+    // The staged line 20 is fixed; the old fsid=0 on line 10 (not staged) is left alone.
+    assert!(lines[19].ends_with("(rw,fsid=3)"), "{}", lines[19]);
+    assert!(lines[9].ends_with("fsid=0)"), "{}", lines[9]);
+    assert_eq!(fixed.lines().count(), text.lines().count());
+}
