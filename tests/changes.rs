@@ -312,3 +312,53 @@ fn staged_fix_repairs_only_staged_lines_in_the_working_tree() {
     assert!(lines[9].ends_with("fsid=0)"), "{}", lines[9]);
     assert_eq!(fixed.lines().count(), text.lines().count());
 }
+
+#[test]
+fn per_resource_findings_are_kept_when_the_block_overlaps_changed_lines() {
+    let repo = fixture_repo();
+    let dir = repo.path();
+    let path = dir.join("stacks/nextcloud/main.tf");
+    let original = std::fs::read_to_string(&path).unwrap();
+    let select = |dir: &Path| {
+        let out = Command::new(binary())
+            .args([
+                "audit",
+                "--staged",
+                "--format",
+                "json",
+                "--select",
+                "kyverno-lifecycle",
+            ])
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["path"].as_str().unwrap().to_string(),
+                    f["line"].as_u64().unwrap(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+
+    // A comment inside the cron job (header line 74, closing brace line 112): the finding on
+    // the header is reported although its own line did not change.
+    let mut lines: Vec<&str> = original.lines().collect();
+    lines.insert(90, "  # tuned");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    git(dir, &["add", "stacks/nextcloud/main.tf"]);
+    assert_eq!(
+        select(dir),
+        vec![("stacks/nextcloud/main.tf".to_string(), 74)]
+    );
+
+    // A line after the block: nothing.
+    std::fs::write(&path, format!("{original}# end\n")).unwrap();
+    git(dir, &["add", "stacks/nextcloud/main.tf"]);
+    assert_eq!(select(dir), Vec::<(String, u64)>::new());
+}
