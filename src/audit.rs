@@ -388,23 +388,38 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
     let mut change_sources = BTreeMap::new();
     if let Some(sets) = &opts.changes {
         let overlay = opts.overlay.as_deref();
-        let read = |rel: &str| -> Option<String> {
+        let read_worktree = |rel: &str| -> Option<String> {
             let abs = root.join(rel);
             overlay
                 .and_then(|o| o.get(&abs).cloned())
                 .or_else(|| std::fs::read_to_string(&abs).ok())
         };
-        let mut all: Vec<String> = walked
+        let mut worktree_files: Vec<String> = walked
             .files
             .iter()
             .map(|f| workspace::relative(&root, f))
             .collect();
-        all.sort();
+        worktree_files.sort();
+        let history = if sets.iter().any(|s| !s.commits.is_empty()) {
+            Some(crate::git::TreeReader::open(&root)?)
+        } else {
+            None
+        };
         for changes in sets.iter() {
+            // A change with commits is judged against the repository as of its last commit.
+            let at = match (&history, changes.commits.last()) {
+                (Some(reader), Some(last)) => Some(reader.at(&last.id)?),
+                _ => None,
+            };
+            let at_paths = at.as_ref().map(|a| a.paths());
+            let read_at = |rel: &str| match &at {
+                Some(a) => a.read(rel),
+                None => read_worktree(rel),
+            };
             let ctx = crate::rules::ChangeContext {
                 changes,
-                files: &all,
-                read: &read,
+                files: at_paths.as_deref().unwrap_or(&worktree_files),
+                read: &read_at,
             };
             for rule in rules.iter().filter(|r| r.check.is_change_scoped()) {
                 for mut f in rule.check.check_change(&ctx, &rule.meta) {
@@ -413,7 +428,7 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
                     }
                     change_sources
                         .entry(f.location.path.clone())
-                        .or_insert_with(|| read(&f.location.path).unwrap_or_default());
+                        .or_insert_with(|| read_at(&f.location.path).unwrap_or_default());
                     findings.push(f);
                 }
             }

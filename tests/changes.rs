@@ -362,3 +362,44 @@ fn per_resource_findings_are_kept_when_the_block_overlaps_changed_lines() {
     git(dir, &["add", "stacks/nextcloud/main.tf"]);
     assert_eq!(select(dir), Vec::<(String, u64)>::new());
 }
+
+#[test]
+fn history_is_judged_by_the_docs_of_each_commit() {
+    let repo = fixture_repo();
+    let dir = repo.path();
+    edit(
+        dir,
+        "stacks/immich/main.tf",
+        "server = var.nfs_server",
+        "server = var.nfs_server # a",
+    );
+    git(dir, &["commit", "-q", "-am", "immich one"]);
+    // The docs stop mentioning immich (a docs-only commit)...
+    let doc = dir.join("docs/architecture/storage.md");
+    let text = std::fs::read_to_string(&doc).unwrap();
+    std::fs::write(&doc, text.replace("immich", "photos")).unwrap();
+    git(dir, &["commit", "-q", "-am", "docs: rename"]);
+    // ...so a later immich change has nothing to update.
+    edit(
+        dir,
+        "stacks/immich/nfs.tf",
+        "server = var.nfs_server",
+        "server = var.nfs_server # b",
+    );
+    git(dir, &["commit", "-q", "-am", "immich two"]);
+
+    let (found, messages, _) = audit(dir, &["--commits", "HEAD~3..HEAD"]);
+    let cochange: Vec<_> = found
+        .iter()
+        .filter(|f| f.0 == "docs-cochange")
+        .cloned()
+        .collect();
+    assert_eq!(
+        cochange,
+        vec![t("docs-cochange", "stacks/immich/main.tf", 1)]
+    );
+    assert!(
+        messages.iter().any(|m| m.ends_with("immich one)")),
+        "{messages:?}"
+    );
+}

@@ -5,7 +5,7 @@
 mod lines;
 mod read;
 
-pub use read::{between, each_commit, staged, staged_contents};
+pub use read::{between, each_commit, staged, staged_contents, CommitFiles, TreeReader};
 
 use std::collections::BTreeMap;
 use std::ops::RangeInclusive;

@@ -379,3 +379,59 @@ pub fn each_commit(root: &Path, range: &str) -> Result<Vec<ChangeSet>> {
     }
     Ok(sets)
 }
+
+/// Reads the files of commits (what a change-scoped rule sees when judging history: the
+/// docs and stacks as they were at that commit, not as they are in the working tree).
+pub struct TreeReader {
+    repo: Repo,
+    blobs: std::cell::RefCell<std::collections::HashMap<ObjectId, Option<String>>>,
+}
+
+/// The files of one commit, read through a [`TreeReader`].
+pub struct CommitFiles<'a> {
+    reader: &'a TreeReader,
+    files: Files,
+}
+
+impl TreeReader {
+    /// Opens the repository containing `root` (paths are relative to `root`).
+    pub fn open(root: &Path) -> Result<TreeReader> {
+        Ok(TreeReader {
+            repo: Repo::open(root)?,
+            blobs: Default::default(),
+        })
+    }
+
+    /// The files of commit `id` (full hex, as in [`CommitInfo::id`]).
+    pub fn at(&self, id: &str) -> Result<CommitFiles<'_>> {
+        let oid = ObjectId::from_hex(id.as_bytes())
+            .with_context(|| format!("`{id}` is not a commit id"))?;
+        Ok(CommitFiles {
+            reader: self,
+            files: self.repo.tree_of(oid)?,
+        })
+    }
+}
+
+impl CommitFiles<'_> {
+    /// Every path of the commit, sorted.
+    pub fn paths(&self) -> Vec<String> {
+        self.files.keys().cloned().collect()
+    }
+
+    /// The text of `path` at the commit (`None`: no such file, or not UTF-8).
+    pub fn read(&self, path: &str) -> Option<String> {
+        let id = *self.files.get(path)?;
+        let mut blobs = self.reader.blobs.borrow_mut();
+        blobs
+            .entry(id)
+            .or_insert_with(|| {
+                self.reader
+                    .repo
+                    .blob(id)
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+            })
+            .clone()
+    }
+}

@@ -89,10 +89,12 @@ pub trait Check: Send + Sync {
 pub struct ChangeContext<'a> {
     /// The change under audit.
     pub changes: &'a crate::git::ChangeSet,
-    /// Every file of the repository (repository-relative, sorted).
+    /// Every file of the repository (repository-relative, sorted): as of the change's last
+    /// commit, or the working tree for staged changes.
     pub files: &'a [String],
-    /// Reads a repository-relative file (the staged or pending text when there is one).
-    pub read: &'a (dyn Fn(&str) -> Option<String> + Sync),
+    /// Reads a repository-relative file: for a change with commits, as of its last commit;
+    /// for staged changes, the staged text or the working tree.
+    pub read: &'a dyn Fn(&str) -> Option<String>,
 }
 
 /// Identity and presentation of a rule instance.
