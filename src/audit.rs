@@ -385,65 +385,20 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
         findings.extend(found);
     }
     trace.mark("suppressions", started);
-    let mut change_sources = BTreeMap::new();
-    if let Some(sets) = &opts.changes {
-        let overlay = opts.overlay.as_deref();
-        let read_worktree = |rel: &str| -> Option<String> {
-            let abs = root.join(rel);
-            overlay
-                .and_then(|o| o.get(&abs).cloned())
-                .or_else(|| std::fs::read_to_string(&abs).ok())
-        };
-        let mut worktree_files: Vec<String> = walked
-            .files
-            .iter()
-            .map(|f| workspace::relative(&root, f))
-            .collect();
-        worktree_files.sort();
-        let history = if sets.iter().any(|s| !s.commits.is_empty()) {
-            Some(crate::git::TreeReader::open(&root)?)
-        } else {
-            None
-        };
-        for changes in sets.iter() {
-            // A change with commits is judged against the repository as of its last commit.
-            let at = match (&history, changes.commits.last()) {
-                (Some(reader), Some(last)) => Some(reader.at(&last.id)?),
-                _ => None,
-            };
-            let at_paths = at.as_ref().map(|a| a.paths());
-            let read_at = |rel: &str| match &at {
-                Some(a) => a.read(rel),
-                None => read_worktree(rel),
-            };
-            let ctx = crate::rules::ChangeContext {
-                changes,
-                files: at_paths.as_deref().unwrap_or(&worktree_files),
-                read: &read_at,
-            };
-            for rule in rules.iter().filter(|r| r.check.is_change_scoped()) {
-                for mut f in rule.check.check_change(&ctx, &rule.meta) {
-                    if sets.len() > 1 {
-                        f.message = format!("{} (commit {})", f.message, changes.label);
-                    }
-                    change_sources
-                        .entry(f.location.path.clone())
-                        .or_insert_with(|| read_at(&f.location.path).unwrap_or_default());
-                    findings.push(f);
-                }
-            }
-        }
-        if opts.changed_only {
-            let scoped: BTreeSet<&str> = rules
-                .iter()
-                .filter(|r| r.check.is_change_scoped())
-                .map(|r| r.meta.id.as_str())
-                .collect();
-            findings.retain(|f| {
-                scoped.contains(f.rule.as_str()) || sets.iter().any(|c| on_changed_lines(f, c))
-            });
-        }
-    }
+    let change_sources = match &opts.changes {
+        Some(sets) => crate::changed::judge(
+            &crate::changed::Inputs {
+                root: &root,
+                rules: &rules,
+                walked: &walked.files,
+                overlay: opts.overlay.as_deref(),
+                sets,
+                changed_only: opts.changed_only,
+            },
+            &mut findings,
+        )?,
+        None => BTreeMap::new(),
+    };
     trace.mark("changes", started);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     trace.mark("sort", started);
@@ -478,30 +433,6 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
         sources,
         live,
     })
-}
-
-/// Whether a finding sits on what the change added or modified: its primary location
-/// overlaps changed lines, or its resource block does; a parse error counts when its file
-/// changed at all.
-fn on_changed_lines(f: &Finding, changes: &crate::git::ChangeSet) -> bool {
-    let path = f.location.path.as_str();
-    if f.rule == "parse-error" {
-        return changes
-            .file(path)
-            .is_some_and(|c| c.kind != crate::git::ChangeKind::Deleted);
-    }
-    if changes.touches_range(
-        path,
-        f.location.line,
-        f.location.end_line.max(f.location.line),
-    ) {
-        return true;
-    }
-    match (f.resource_line, f.resource_end_line) {
-        (Some(first), Some(last)) => changes.touches_range(path, first, last.max(first)),
-        (Some(first), None) => changes.touches(path, first),
-        _ => false,
-    }
 }
 
 /// Runs every rule's live check on every live object.

@@ -4,6 +4,7 @@
 //! -> suppressions -> reports. A rule never reads files or prints; a reporter never parses.
 
 pub mod audit;
+pub mod changed;
 pub mod cli;
 pub mod commands;
 pub mod config;
