@@ -143,6 +143,9 @@ pub fn metadata_names(text: &str) -> BTreeSet<String> {
 
 /// Whether `term` occurs in `text` as a word (not inside a longer identifier).
 pub fn mentions(text: &str, term: &str) -> bool {
+    if term.is_empty() {
+        return false;
+    }
     let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
     let mut from = 0;
     while let Some(i) = text[from..].find(term) {
@@ -277,6 +280,8 @@ mod tests {
         assert!(mentions("see immich-server", "immich"));
         assert!(!mentions("immich_ml only", "immich"));
         assert!(mentions("(immich)", "immich"));
+        assert!(!mentions("ünïcode", ""));
+        assert!(mentions("ü immich", "immich"));
         let names = metadata_names(
             "resource \"x\" \"y\" {\n  metadata {\n    name = \"immich-server\"\n  }\n  spec {\n    name = \"http\"\n  }\n}\n",
         );
