@@ -42,6 +42,16 @@ pub struct AuditOptions {
     /// A baseline file in use at a non-default path: not audited, like the tool's own
     /// configuration (`<root>/.infra-audit-baseline.json` never is).
     pub baseline_file: Option<PathBuf>,
+    /// The change under audit (`--staged`, `--base`, `--commits`): change-scoped rules
+    /// (docs-cochange) judge it, and `changed_only` filters by it.
+    /// Several change sets (`--commits`) are judged each on its own.
+    pub changes: Option<Arc<Vec<crate::git::ChangeSet>>>,
+    /// Keep only findings on lines the change added or modified (per-resource findings:
+    /// the resource block overlaps them), plus change-scoped findings.
+    pub changed_only: bool,
+    /// Check only these repository-relative files (`--staged`: the staged files); the
+    /// others still feed repository facts.
+    pub only_files: Option<Arc<BTreeSet<String>>>,
 }
 
 /// A rule broken by a live object (`audit --live`).
@@ -254,7 +264,13 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
     // Walk the whole repository: rules only check files under `scan`, but repository facts
     // (namespaces, labels) come from every HCL file.
     let mut walked = workspace::walk(&root, &root, &exclude);
-    let in_scope = |p: &Path| p.starts_with(&scan);
+    let in_scope = |p: &Path| {
+        p.starts_with(&scan)
+            && opts
+                .only_files
+                .as_ref()
+                .is_none_or(|only| only.contains(&workspace::relative(&root, p)))
+    };
     // The tool's own configuration (the config file and user packs) names forbidden values
     // and paths by design: it is not audited.
     let own = own_config_files(&root, &config, opts.baseline_file.as_deref());
@@ -374,6 +390,21 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
         findings.extend(found);
     }
     trace.mark("suppressions", started);
+    let change_sources = match &opts.changes {
+        Some(sets) => crate::changed::judge(
+            &crate::changed::Inputs {
+                root: &root,
+                rules: &rules,
+                walked: &walked.files,
+                overlay: opts.overlay.as_deref(),
+                sets,
+                changed_only: opts.changed_only,
+            },
+            &mut findings,
+        )?,
+        None => BTreeMap::new(),
+    };
+    trace.mark("changes", started);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     trace.mark("sort", started);
     let wanted: BTreeSet<&str> = findings
@@ -381,11 +412,14 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
         .flat_map(|f| std::iter::once(&f.location).chain(f.related.iter().map(|r| &r.location)))
         .map(|l| l.path.as_str())
         .collect();
-    let sources: BTreeMap<String, String> = files
+    let mut sources: BTreeMap<String, String> = files
         .iter()
         .filter(|c| wanted.contains(c.file.path.as_str()))
         .map(|c| (c.file.path.clone(), c.file.text.clone()))
         .collect();
+    for (path, text) in change_sources {
+        sources.entry(path).or_insert(text);
+    }
     crate::fingerprint::assign(&mut findings, &sources);
     let files_scanned = files.len();
 
@@ -644,6 +678,7 @@ fn parse_error_finding(file: &SourceFile, err: &ParseError, severity: Severity) 
         location: Location::new(file, start..end),
         resource: None,
         resource_line: None,
+        resource_end_line: None,
         related: Vec::new(),
         fixable: false,
         fix: None,

@@ -257,6 +257,27 @@ pub struct AuditArgs {
     /// Ignore the baseline file: report every finding.
     #[arg(long, conflicts_with = "baseline")]
     pub no_baseline: bool,
+    /// Audit what is staged (the index against HEAD; the staged text, not the working
+    /// tree): only the staged files, only findings on staged lines (pre-commit).
+    #[arg(long, conflicts_with_all = ["base", "commits", "live"])]
+    pub staged: bool,
+    /// Audit a pull request: what --head changed since its merge base with REF.
+    #[arg(long, value_name = "REF", conflicts_with = "commits")]
+    pub base: Option<String>,
+    /// With --base: the pull request's head.
+    #[arg(long, value_name = "REF", default_value = "HEAD", requires = "base")]
+    pub head: String,
+    /// Judge each commit of RANGE (`A..B`, `HEAD~N..HEAD`) on its own, against its first
+    /// parent (pre-push, history audits).
+    #[arg(long, value_name = "RANGE")]
+    pub commits: Option<String>,
+    /// Report only findings on lines the change added or modified (plus change-scoped
+    /// rules such as docs-cochange); implied by --staged and --base.
+    #[arg(long)]
+    pub changed_only: bool,
+    /// With --staged or --base: report every finding, not only those on changed lines.
+    #[arg(long, conflicts_with = "changed_only")]
+    pub all_findings: bool,
 }
 
 /// `--fail-on` values.

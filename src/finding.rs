@@ -157,6 +157,10 @@ pub struct Finding {
     /// 1-based line of the enclosing resource/module header, for suppression matching.
     #[serde(skip)]
     pub resource_line: Option<usize>,
+    /// 1-based last line of the enclosing resource/module block (closing brace), for
+    /// changed-only filtering (`audit --staged`/`--base`).
+    #[serde(skip)]
+    pub resource_end_line: Option<usize>,
     /// Secondary locations.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<Related>,

@@ -91,6 +91,7 @@ mod tests {
             },
             resource: resource.map(str::to_string),
             resource_line: None,
+            resource_end_line: None,
             related: Vec::new(),
             fixable: false,
             fix: None,

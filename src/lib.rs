@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod baseline;
+pub mod changed;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -7,11 +7,6 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-/// Flags the example uses that come from another branch (git/PR mode: `--base REF
-/// [--head REF]`, issue 5). Remove them from here once that branch is merged: the test then
-/// checks them against the CLI like every other flag.
-const EXPECTED_FROM_OTHER_BRANCHES: &[&str] = &["--base", "--head"];
-
 fn example() -> String {
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/integrations/woodpecker/infra-audit.yml");
@@ -113,7 +108,7 @@ fn every_infra_audit_flag_in_the_example_exists() {
         for flag in flags {
             used.insert(flag.clone());
             assert!(
-                known.contains(flag) || EXPECTED_FROM_OTHER_BRANCHES.contains(&flag.as_str()),
+                known.contains(flag),
                 "`infra-audit {sub}` has no flag {flag} (flags: {known:?})"
             );
         }

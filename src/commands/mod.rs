@@ -1,6 +1,7 @@
 //! The subcommands: glue between the CLI, the library and the terminal.
 
 pub mod baseline;
+mod changes;
 pub mod drift;
 pub mod inventory;
 
@@ -16,7 +17,7 @@ use std::io::{IsTerminal, Write};
 /// `infra-audit audit`: runs the audit, writes the report, returns the exit code.
 pub fn audit(args: &AuditArgs) -> Result<i32> {
     let accepted = load_baseline(args)?;
-    let opts = AuditOptions {
+    let mut opts = AuditOptions {
         path: args.path.clone(),
         config: args.config.clone(),
         select: args.select.clone(),
@@ -30,7 +31,9 @@ pub fn audit(args: &AuditArgs) -> Result<i32> {
         },
         with_fixes: args.format != Format::Human,
         baseline_file: accepted.as_ref().map(|(file, _)| file.clone()),
+        ..AuditOptions::default()
     };
+    changes::apply(args, &mut opts)?;
     if args.unsafe_fixes && !(args.fix || args.diff) {
         bail!("--unsafe-fixes needs --fix or --diff");
     }
@@ -120,7 +123,12 @@ pub fn audit(args: &AuditArgs) -> Result<i32> {
     }
     if args.forgejo {
         // The report is out already: a failure to publish (exit 2) never hides it.
-        publish_to_forgejo(args, &report, fail_on)?;
+        let change = opts
+            .changes
+            .as_ref()
+            .filter(|c| c.len() == 1)
+            .map(|c| &c[0]);
+        publish_to_forgejo(args, &report, fail_on, change)?;
     }
     Ok(report.exit_code(fail_on))
 }
@@ -130,6 +138,7 @@ fn publish_to_forgejo(
     args: &AuditArgs,
     report: &audit::AuditReport,
     fail_on: Severity,
+    change: Option<&crate::git::ChangeSet>,
 ) -> Result<()> {
     let overrides = forgejo::Overrides {
         url: args.forgejo_url.clone(),
@@ -145,9 +154,8 @@ fn publish_to_forgejo(
     if cfg.pr.is_none() {
         eprintln!("Forgejo: no pull request (CI_COMMIT_PULL_REQUEST is unset): posting the commit status only");
     }
-    // The change set arrives with `--base` (another branch); until then every finding's
-    // line gets its comment.
-    let published = forgejo::publish(&cfg, report, None)?;
+    // With --base, inline comments go on the lines the pull request changed.
+    let published = forgejo::publish(&cfg, report, change)?;
     let target = match cfg.pr {
         Some(pr) => format!("{}/{}#{pr}", cfg.owner, cfg.repo),
         None => format!("{}/{}", cfg.owner, cfg.repo),

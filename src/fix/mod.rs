@@ -364,6 +364,7 @@ mod tests {
             },
             resource: None,
             resource_line: None,
+            resource_end_line: None,
             related: Vec::new(),
             fixable: true,
             fix: Some(Fix {

@@ -145,6 +145,7 @@ fn finding(rule: &str, severity: Severity, path: &str, line: usize, message: &st
         },
         resource: None,
         resource_line: None,
+        resource_end_line: None,
         related: Vec::new(),
         fixable: false,
         fix: None,

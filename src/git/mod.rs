@@ -2,6 +2,11 @@
 //! parsing `git` output): the staged index against HEAD (pre-commit), a PR's
 //! merge-base(base, head)..head, or each commit of a range on its own.
 
+mod lines;
+mod read;
+
+pub use read::{between, each_commit, staged, staged_contents, CommitFiles, TreeReader};
+
 use std::collections::BTreeMap;
 use std::ops::RangeInclusive;
 
@@ -68,6 +73,17 @@ impl ChangeSet {
             f.lines
                 .iter()
                 .any(|r| *r.start() <= last && first <= *r.end())
+        })
+    }
+
+    /// Whether any commit of the change carries trailer `key` (case-insensitive), and its
+    /// value (the first one found).
+    pub fn trailer(&self, key: &str) -> Option<&str> {
+        self.commits.iter().find_map(|c| {
+            c.trailers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v.as_str())
         })
     }
 

@@ -140,6 +140,7 @@ impl<'a> Emitter<'a> {
             location: Location::new(self.file, span),
             resource: None,
             resource_line: None,
+            resource_end_line: None,
             related: Vec::new(),
             fixable: false,
             fix: None,
@@ -159,6 +160,7 @@ impl Finding {
     pub fn owned_by(&mut self, owner: &Owner, file: &SourceFile) -> &mut Finding {
         self.resource = Some(owner.address.clone());
         self.resource_line = Some(file.position(owner.header.start).line);
+        self.resource_end_line = Some(file.position(owner.block.end.saturating_sub(1)).line);
         self
     }
 

@@ -4,6 +4,7 @@
 //! an *instance* gives it an id, a severity and parameters. Packs under `rules/` list
 //! instances, so users add rules without touching Rust.
 
+pub mod docs_cochange;
 mod emit;
 pub mod exports_fsid;
 pub mod forbidden_value;
@@ -71,6 +72,29 @@ pub trait Check: Send + Sync {
     fn check_live(&self, _object: &crate::live::LiveObject) -> Vec<String> {
         Vec::new()
     }
+
+    /// Whether the kind judges a change (`--staged`, `--base`, `--commits`) rather than
+    /// files: its findings survive `--changed-only` and it only runs when there is a change.
+    fn is_change_scoped(&self) -> bool {
+        false
+    }
+
+    /// Judges a change set (change-scoped kinds only).
+    fn check_change(&self, _ctx: &ChangeContext, _meta: &RuleMeta) -> Vec<crate::finding::Finding> {
+        Vec::new()
+    }
+}
+
+/// What a change-scoped check may look at.
+pub struct ChangeContext<'a> {
+    /// The change under audit.
+    pub changes: &'a crate::git::ChangeSet,
+    /// Every file of the repository (repository-relative, sorted): as of the change's last
+    /// commit, or the working tree for staged changes.
+    pub files: &'a [String],
+    /// Reads a repository-relative file: for a change with commits, as of its last commit;
+    /// for staged changes, the staged text or the working tree.
+    pub read: &'a dyn Fn(&str) -> Option<String>,
 }
 
 /// Identity and presentation of a rule instance.
@@ -149,6 +173,11 @@ pub const KINDS: &[Kind] = &[
         name: "exports-fsid",
         description: "an NFS exports file must not give a forbidden fsid to an export",
         build: |p| Ok(Box::new(exports_fsid::ExportsFsid::new(params(p)?))),
+    },
+    Kind {
+        name: "docs-cochange",
+        description: "a change to a stack or module must also touch the docs that mention it (change-scoped)",
+        build: |p| Ok(Box::new(docs_cochange::DocsCochange::new(params(p)?)?)),
     },
 ];
 

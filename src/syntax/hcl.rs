@@ -56,6 +56,8 @@ pub struct Owner {
     pub address: String,
     /// Span of the header (`resource "TYPE" "NAME"`).
     pub header: Range<usize>,
+    /// Span of the whole block, header through closing brace.
+    pub block: Range<usize>,
 }
 
 /// A parse failure with its 1-based position.
@@ -205,9 +207,12 @@ pub fn owner_of(block: &Block) -> Option<Owner> {
         ("module", [n]) => format!("module.{n}"),
         _ => return None,
     };
+    let header = header_span(block)?;
+    let whole = block.span().unwrap_or_else(|| header.clone());
     Some(Owner {
         address,
-        header: header_span(block)?,
+        block: header.start.min(whole.start)..header.end.max(whole.end),
+        header,
     })
 }
 
