@@ -683,6 +683,7 @@ fn parse_error_finding(file: &SourceFile, err: &ParseError, severity: Severity) 
         fixable: false,
         fix: None,
         fingerprint: String::new(),
+        commit: None,
     }
 }
 

@@ -173,6 +173,10 @@ pub struct Finding {
     /// known (see [`crate::fingerprint`]); empty until then. Reporters add it explicitly.
     #[serde(skip)]
     pub fingerprint: String,
+    /// The commit a change-scoped finding is about (`docs-cochange` with `--base` or
+    /// `--commits`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
 }
 
 impl Finding {

@@ -96,6 +96,7 @@ mod tests {
             fixable: false,
             fix: None,
             fingerprint: String::new(),
+            commit: None,
         }
     }
 

@@ -167,6 +167,7 @@ fn invalid_finding(file: &SourceFile, span: Range<usize>, why: String) -> Findin
         fixable: false,
         fix: None,
         fingerprint: String::new(),
+        commit: None,
     }
 }
 
@@ -215,6 +216,7 @@ pub fn apply(
             fixable: false,
             fix: None,
             fingerprint: String::new(),
+            commit: None,
         })
         .collect()
 }

@@ -176,7 +176,7 @@ fn base_mode_reports_the_pull_request_and_honours_the_trailer() {
     git(dir, &["commit", "-q", "-am", "main: unrelated"]);
     git(dir, &["checkout", "-q", "feature"]);
 
-    let (found, messages, _) = audit(dir, &["--base", "main"]);
+    let (found, messages, out) = audit(dir, &["--base", "main"]);
     assert_eq!(
         found,
         vec![
@@ -185,6 +185,37 @@ fn base_mode_reports_the_pull_request_and_honours_the_trailer() {
         ]
     );
     assert_eq!(messages[0], IMMICH_DOCS);
+    // The finding names the commit it is about, in JSON and in SARIF.
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let head = String::from_utf8(
+        Command::new("git")
+            .args(["rev-parse", "HEAD"])
+            .current_dir(dir)
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(doc["findings"][0]["commit"], head.trim());
+    let sarif = Command::new(binary())
+        .args([
+            "audit",
+            "--base",
+            "main",
+            "--format",
+            "sarif",
+            "--select",
+            "docs-cochange",
+        ])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let sarif: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    let related = &sarif["runs"][0]["results"][0]["relatedLocations"][0]["logicalLocations"][0];
+    assert_eq!(
+        related["fullyQualifiedName"],
+        format!("commit/{}", head.trim())
+    );
 
     git(
         dir,

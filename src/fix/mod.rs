@@ -374,6 +374,7 @@ mod tests {
                 edits: vec![edit],
             }),
             fingerprint: String::new(),
+            commit: None,
         }
     }
 

@@ -150,6 +150,7 @@ fn finding(rule: &str, severity: Severity, path: &str, line: usize, message: &st
         fixable: false,
         fix: None,
         fingerprint: String::new(),
+        commit: None,
     }
 }
 

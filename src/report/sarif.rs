@@ -226,6 +226,27 @@ fn result(f: &Finding, rule_index: Option<usize>, report: &AuditReport) -> Sarif
     r.locations = Some(vec![location(&f.location, None, None)]);
     r.related_locations = (!related.is_empty()).then_some(related);
     r.fixes = f.fix.as_ref().map(|fix| vec![sarif_fix(fix, report)]);
+    if let Some(commit) = &f.commit {
+        // A change-scoped finding is about a commit as much as a file.
+        let mut commit_location = Location {
+            id: Some(r.related_locations.as_ref().map_or(0, |v| v.len()) as i64 + 1),
+            message: Some(Message {
+                text: Some(format!("In commit {commit}.")),
+                ..Default::default()
+            }),
+            logical_locations: Some(vec![LogicalLocation {
+                fully_qualified_name: Some(format!("commit/{commit}")),
+                name: Some(commit.chars().take(12).collect()),
+                kind: Some("object".into()),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        };
+        commit_location.physical_location = None;
+        r.related_locations
+            .get_or_insert_with(Vec::new)
+            .push(commit_location);
+    }
     r.partial_fingerprints = Some(BTreeMap::from([(
         "infraAudit/v1".to_string(),
         crate::fingerprint::of(f, &report.sources),

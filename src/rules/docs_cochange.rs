@@ -249,6 +249,7 @@ impl Check for DocsCochange {
                 related: Vec::new(),
                 fixable: false,
                 fingerprint: String::new(),
+                commit: ctx.changes.commits.last().map(|c| c.id.clone()),
                 fix: None,
             });
         }

@@ -145,6 +145,7 @@ impl<'a> Emitter<'a> {
             fixable: false,
             fix: None,
             fingerprint: String::new(),
+            commit: None,
         });
         self.findings.last_mut().expect("just pushed")
     }
