@@ -302,6 +302,12 @@ fn library_change_sets_lines_and_shallow_clones() {
     assert_eq!(sets.len(), 1);
     assert_eq!(sets[0].commits[0].subject, "second");
     assert_eq!(sets[0].trailer("docs-not-needed"), Some("test"));
+    assert_eq!(
+        infra_audit::git::head_commit(dir).as_deref(),
+        Some(sets[0].commits[0].id.as_str())
+    );
+    let outside = tempfile::tempdir().unwrap();
+    assert_eq!(infra_audit::git::head_commit(outside.path()), None);
 
     // A depth-1 clone has no parent for HEAD: the error says to fetch more history.
     let shallow = tempfile::tempdir().unwrap();

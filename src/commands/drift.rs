@@ -122,21 +122,13 @@ pub fn run(args: &DriftArgs) -> Result<i32> {
     Ok(report.exit_code())
 }
 
-/// The commit audited: CI's variable, else `git rev-parse --short HEAD` in the root.
+/// The commit audited: CI's variable, else HEAD of the repository holding the root (read
+/// with gix), shortened to 12 digits.
 fn commit(root: &std::path::Path) -> Option<String> {
     if let Ok(sha) = std::env::var("CI_COMMIT_SHA") {
         if !sha.is_empty() {
             return Some(sha.chars().take(12).collect());
         }
     }
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args(["rev-parse", "--short=12", "HEAD"])
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
-        .filter(|s| !s.is_empty())
+    crate::git::head_commit(root).map(|id| id.chars().take(12).collect())
 }

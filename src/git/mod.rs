@@ -5,7 +5,9 @@
 mod lines;
 mod read;
 
-pub use read::{between, each_commit, staged, staged_contents, CommitFiles, TreeReader};
+pub use read::{
+    between, each_commit, head_commit, staged, staged_contents, CommitFiles, TreeReader,
+};
 
 use std::collections::BTreeMap;
 use std::ops::RangeInclusive;

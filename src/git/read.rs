@@ -288,6 +288,14 @@ impl Repo {
     }
 }
 
+/// The full id of the commit HEAD points at, or `None` outside a repository or before
+/// the first commit. Drift reports name the commit they compared against.
+pub fn head_commit(root: &Path) -> Option<String> {
+    let repo = Repo::open(root).ok()?;
+    let id = repo.repo.head_id().ok()?;
+    Some(id.detach().to_string())
+}
+
 /// The staged changes: the index against HEAD (everything is new before the first commit).
 pub fn staged(root: &Path) -> Result<ChangeSet> {
     Ok(staged_contents(root)?.0)
