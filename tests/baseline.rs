@@ -164,19 +164,7 @@ fn stdout(out: &Output) -> String {
 /// A temporary copy of the fixture repository, bytes exact.
 fn fixture_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let mut stack = vec![Path::new(FIXTURE).to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let p = entry.unwrap().path();
-            let to = dir.path().join(p.strip_prefix(FIXTURE).unwrap());
-            if p.is_dir() {
-                std::fs::create_dir_all(&to).unwrap();
-                stack.push(p);
-            } else {
-                std::fs::copy(&p, &to).unwrap();
-            }
-        }
-    }
+    common::copy_dir(Path::new(FIXTURE), dir.path());
     dir
 }
 
