@@ -664,26 +664,19 @@ fn parse_error_finding(file: &SourceFile, err: &ParseError, severity: Severity) 
         .map(|(i, _)| start + i)
         .unwrap_or(file.text.len());
     Finding {
-        rule: "parse-error".into(),
-        severity,
-        certainty: Certainty::Violation,
-        message: format!(
-            "could not parse HCL: {}; this file was not audited",
-            err.message
-        ),
         help: Some(
             "fix the syntax error (`terraform fmt` shows it too); no other rule checked this file"
                 .into(),
         ),
-        location: Location::new(file, start..end),
-        resource: None,
-        resource_line: None,
-        resource_end_line: None,
-        related: Vec::new(),
-        fixable: false,
-        fix: None,
-        fingerprint: String::new(),
-        commit: None,
+        ..Finding::new(
+            "parse-error".into(),
+            severity,
+            format!(
+                "could not parse HCL: {}; this file was not audited",
+                err.message
+            ),
+            Location::new(file, start..end),
+        )
     }
 }
 

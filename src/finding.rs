@@ -180,6 +180,29 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A proven violation of `rule` at `location` with nothing else attached; rules add
+    /// help, resource, related locations and fixes with struct-update syntax
+    /// (`Finding { help, ..Finding::new(..) }`). The fingerprint is assigned later, once
+    /// all findings of the run are known.
+    pub fn new(rule: String, severity: Severity, message: String, location: Location) -> Finding {
+        Finding {
+            rule,
+            severity,
+            certainty: Certainty::Violation,
+            message,
+            help: None,
+            location,
+            resource: None,
+            resource_line: None,
+            resource_end_line: None,
+            related: Vec::new(),
+            fixable: false,
+            fix: None,
+            fingerprint: String::new(),
+            commit: None,
+        }
+    }
+
     /// Sort key for deterministic output: path, line, column, rule, message.
     pub fn sort_key(&self) -> (&str, usize, usize, &str, &str) {
         (

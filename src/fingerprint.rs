@@ -72,31 +72,24 @@ pub fn of(finding: &Finding, sources: &BTreeMap<String, String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Certainty, Location, Severity};
+    use crate::finding::{Location, Severity};
 
     fn finding(path: &str, span: std::ops::Range<usize>, resource: Option<&str>) -> Finding {
         Finding {
-            rule: "r".into(),
-            severity: Severity::Error,
-            certainty: Certainty::Violation,
-            message: "m".into(),
-            help: None,
-            location: Location {
-                path: path.into(),
-                span,
-                line: 1,
-                column: 1,
-                end_line: 1,
-                end_column: 1,
-            },
             resource: resource.map(str::to_string),
-            resource_line: None,
-            resource_end_line: None,
-            related: Vec::new(),
-            fixable: false,
-            fix: None,
-            fingerprint: String::new(),
-            commit: None,
+            ..Finding::new(
+                "r".into(),
+                Severity::Error,
+                "m".into(),
+                Location {
+                    path: path.into(),
+                    span,
+                    line: 1,
+                    column: 1,
+                    end_line: 1,
+                    end_column: 1,
+                },
+            )
         }
     }
 

@@ -2,7 +2,7 @@
 //! (also `//`), at the end of the flagged line or on the line above the flagged line or
 //! resource. A reason is required; a suppression that suppresses nothing is reported.
 
-use crate::finding::{Certainty, Finding, Location, Severity};
+use crate::finding::{Finding, Location, Severity};
 use crate::source::{FileKind, SourceFile};
 use crate::syntax::comments::{hash_comment_start, Comment};
 use std::collections::BTreeSet;
@@ -152,22 +152,15 @@ fn parse_directive(rest: &str, known: &BTreeSet<String>) -> Result<Directive, St
 
 fn invalid_finding(file: &SourceFile, span: Range<usize>, why: String) -> Finding {
     Finding {
-        rule: "invalid-suppression".into(),
-        severity: Severity::Warning,
-        certainty: Certainty::Violation,
-        message: format!("this infra-audit:ignore comment {why}, so it suppresses nothing"),
         help: Some(
             "write `# infra-audit:ignore[rule-id] reason` (optionally `until=YYYY-MM-DD`)".into(),
         ),
-        location: Location::new(file, span),
-        resource: None,
-        resource_line: None,
-        resource_end_line: None,
-        related: Vec::new(),
-        fixable: false,
-        fix: None,
-        fingerprint: String::new(),
-        commit: None,
+        ..Finding::new(
+            "invalid-suppression".into(),
+            Severity::Warning,
+            format!("this infra-audit:ignore comment {why}, so it suppresses nothing"),
+            Location::new(file, span),
+        )
     }
 }
 
@@ -197,26 +190,19 @@ pub fn apply(
         .zip(used)
         .filter(|(s, used)| !used && s.rules.iter().all(|r| active.contains(r)))
         .map(|(s, _)| Finding {
-            rule: "unused-suppression".into(),
-            severity: Severity::Warning,
-            certainty: Certainty::Violation,
-            message: format!(
-                "suppression of `{}` matches no finding on line {}",
-                s.rules.join(", "),
-                s.target_line
-            ),
             help: Some(
                 "delete the comment, or move it onto/above the flagged line or resource".into(),
             ),
-            location: Location::new(file, s.span.clone()),
-            resource: None,
-            resource_line: None,
-            resource_end_line: None,
-            related: Vec::new(),
-            fixable: false,
-            fix: None,
-            fingerprint: String::new(),
-            commit: None,
+            ..Finding::new(
+                "unused-suppression".into(),
+                Severity::Warning,
+                format!(
+                    "suppression of `{}` matches no finding on line {}",
+                    s.rules.join(", "),
+                    s.target_line
+                ),
+                Location::new(file, s.span.clone()),
+            )
         })
         .collect()
 }

@@ -345,27 +345,10 @@ pub fn unified_diff(changed: &BTreeMap<String, (String, String)>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Certainty, Location, Severity};
+    use crate::finding::{Location, Severity};
 
     fn finding_with(path: &str, edit: Edit) -> Finding {
         Finding {
-            rule: "r".into(),
-            severity: Severity::Error,
-            certainty: Certainty::Violation,
-            message: "m".into(),
-            help: None,
-            location: Location {
-                path: path.into(),
-                span: 0..0,
-                line: 1,
-                column: 1,
-                end_line: 1,
-                end_column: 1,
-            },
-            resource: None,
-            resource_line: None,
-            resource_end_line: None,
-            related: Vec::new(),
             fixable: true,
             fix: Some(Fix {
                 declares: None,
@@ -373,8 +356,19 @@ mod tests {
                 applicability: Applicability::Safe,
                 edits: vec![edit],
             }),
-            fingerprint: String::new(),
-            commit: None,
+            ..Finding::new(
+                "r".into(),
+                Severity::Error,
+                "m".into(),
+                Location {
+                    path: path.into(),
+                    span: 0..0,
+                    line: 1,
+                    column: 1,
+                    end_line: 1,
+                    end_column: 1,
+                },
+            )
         }
     }
 

@@ -129,13 +129,11 @@ fn debug_never_shows_the_token() {
 }
 
 fn finding(rule: &str, severity: Severity, path: &str, line: usize, message: &str) -> Finding {
-    Finding {
-        rule: rule.into(),
+    Finding::new(
+        rule.into(),
         severity,
-        certainty: Certainty::Violation,
-        message: message.into(),
-        help: None,
-        location: Location {
+        message.into(),
+        Location {
             path: path.into(),
             span: 0..0,
             line,
@@ -143,15 +141,7 @@ fn finding(rule: &str, severity: Severity, path: &str, line: usize, message: &st
             end_line: line,
             end_column: 2,
         },
-        resource: None,
-        resource_line: None,
-        resource_end_line: None,
-        related: Vec::new(),
-        fixable: false,
-        fix: None,
-        fingerprint: String::new(),
-        commit: None,
-    }
+    )
 }
 
 fn report(findings: Vec<Finding>) -> AuditReport {

@@ -3,7 +3,7 @@
 //! never a file on its own.
 
 use super::{ChangeContext, Check, Emitter, FileContext, RuleMeta};
-use crate::finding::{Certainty, Finding, Location};
+use crate::finding::{Finding, Location};
 use anyhow::{Context, Result};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
@@ -225,32 +225,26 @@ impl Check for DocsCochange {
             }
             let first = &unit.files[0];
             findings.push(Finding {
-                rule: meta.id.clone(),
-                severity: meta.severity,
-                certainty: Certainty::Violation,
-                message: format!(
-                    "{} changed; these docs mention {}: {}",
-                    unit.path,
-                    unit.name,
-                    mentioning.join(", ")
-                ),
                 help: meta.help.clone(),
-                location: Location {
-                    path: first.clone(),
-                    span: 0..0,
-                    line: 1,
-                    column: 1,
-                    end_line: 1,
-                    end_column: 1,
-                },
-                resource: None,
-                resource_line: None,
-                resource_end_line: None,
-                related: Vec::new(),
-                fixable: false,
-                fingerprint: String::new(),
                 commit: ctx.changes.commits.last().map(|c| c.id.clone()),
-                fix: None,
+                ..Finding::new(
+                    meta.id.clone(),
+                    meta.severity,
+                    format!(
+                        "{} changed; these docs mention {}: {}",
+                        unit.path,
+                        unit.name,
+                        mentioning.join(", ")
+                    ),
+                    Location {
+                        path: first.clone(),
+                        span: 0..0,
+                        line: 1,
+                        column: 1,
+                        end_line: 1,
+                        end_column: 1,
+                    },
+                )
             });
         }
         findings

@@ -132,20 +132,14 @@ impl<'a> Emitter<'a> {
             ),
         };
         self.findings.push(Finding {
-            rule: self.meta.id.clone(),
-            severity: self.meta.severity,
             certainty,
-            message,
             help,
-            location: Location::new(self.file, span),
-            resource: None,
-            resource_line: None,
-            resource_end_line: None,
-            related: Vec::new(),
-            fixable: false,
-            fix: None,
-            fingerprint: String::new(),
-            commit: None,
+            ..Finding::new(
+                self.meta.id.clone(),
+                self.meta.severity,
+                message,
+                Location::new(self.file, span),
+            )
         });
         self.findings.last_mut().expect("just pushed")
     }
