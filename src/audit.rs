@@ -398,7 +398,6 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
                 walked: &walked.files,
                 overlay: opts.overlay.as_deref(),
                 sets,
-                changed_only: opts.changed_only,
             },
             &mut findings,
         )?,
@@ -421,6 +420,15 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
         sources.entry(path).or_insert(text);
     }
     crate::fingerprint::assign(&mut findings, &sources);
+    if let (Some(sets), true) = (&opts.changes, opts.changed_only) {
+        crate::changed::keep_changed(&rules, sets, &mut findings);
+        let still: BTreeSet<&str> = findings
+            .iter()
+            .flat_map(|f| std::iter::once(&f.location).chain(f.related.iter().map(|r| &r.location)))
+            .map(|l| l.path.as_str())
+            .collect();
+        sources.retain(|path, _| still.contains(path.as_str()));
+    }
     let files_scanned = files.len();
 
     trace.mark("sort+sources", started);

@@ -21,13 +21,10 @@ pub struct Inputs<'a> {
     pub overlay: Option<&'a HashMap<PathBuf, String>>,
     /// The change sets, each judged on its own.
     pub sets: &'a [ChangeSet],
-    /// Keep only findings on changed lines (plus change-scoped findings).
-    pub changed_only: bool,
 }
 
-/// Adds the change-scoped findings to `findings` and, for changed-only runs, drops the
-/// findings off the changed lines. Returns the text of the files the new findings point
-/// into (for excerpts).
+/// Adds the change-scoped findings to `findings`. Returns the text of the files the new
+/// findings point into (for excerpts and fingerprints).
 pub fn judge(inputs: &Inputs, findings: &mut Vec<Finding>) -> Result<BTreeMap<String, String>> {
     let Inputs {
         root,
@@ -35,7 +32,6 @@ pub fn judge(inputs: &Inputs, findings: &mut Vec<Finding>) -> Result<BTreeMap<St
         walked,
         overlay,
         sets,
-        changed_only,
     } = *inputs;
     let mut change_sources = BTreeMap::new();
     let read_worktree = |rel: &str| -> Option<String> {
@@ -82,17 +78,22 @@ pub fn judge(inputs: &Inputs, findings: &mut Vec<Finding>) -> Result<BTreeMap<St
             }
         }
     }
-    if changed_only {
-        let scoped: BTreeSet<&str> = rules
-            .iter()
-            .filter(|r| r.check.is_change_scoped())
-            .map(|r| r.meta.id.as_str())
-            .collect();
-        findings.retain(|f| {
-            scoped.contains(f.rule.as_str()) || sets.iter().any(|c| on_changed_lines(f, c))
-        });
-    }
     Ok(change_sources)
+}
+
+/// For changed-only runs: drops the findings off the lines the change sets added or
+/// modified, keeping every finding of a change-scoped rule. Runs after fingerprints are
+/// assigned, so a finding keeps the fingerprint (occurrence index included) it has in a
+/// full audit and a baseline matches it the same way in both.
+pub fn keep_changed(rules: &[Rule], sets: &[ChangeSet], findings: &mut Vec<Finding>) {
+    let scoped: BTreeSet<&str> = rules
+        .iter()
+        .filter(|r| r.check.is_change_scoped())
+        .map(|r| r.meta.id.as_str())
+        .collect();
+    findings.retain(|f| {
+        scoped.contains(f.rule.as_str()) || sets.iter().any(|c| on_changed_lines(f, c))
+    });
 }
 
 /// Whether a finding sits on what the change added or modified: its primary location

@@ -324,6 +324,47 @@ fn a_new_violation_fails_and_only_it_is_reported() {
 }
 
 #[test]
+fn a_pull_request_repeating_a_baselined_literal_is_still_reported() {
+    // PR mode keeps only findings on changed lines. The occurrence index of a repeated
+    // literal must still count the unchanged first occurrence, or the new one would take
+    // its fingerprint and hide behind its baseline entry.
+    let dir = fixture_copy();
+    let repo = dir.path();
+    create(repo);
+    common::git(repo, &["init", "-q", "-b", "main"]);
+    common::git(repo, &["add", "-A"]);
+    common::git(repo, &["commit", "-q", "-m", "adopt infra-audit"]);
+    common::git(repo, &["checkout", "-q", "-b", "feature"]);
+    let script = "scripts/pg-restore-check.sh";
+    let text = std::fs::read_to_string(repo.join(script)).unwrap();
+    let added = "if [[ \"${3:-}\" == \"--older\" ]]; then\n  PGHOST=\"postgresql.dbaas.svc\"\nfi\n";
+    std::fs::write(repo.join(script), format!("{text}{added}")).unwrap();
+    let new_line = text.lines().count() as u64 + 2;
+    common::git(repo, &["commit", "-q", "-am", "older restore path"]);
+
+    let (code, doc) = json(repo, &["--base", "main"]);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(
+        found(&doc),
+        vec![(
+            "legacy-postgres-host".to_string(),
+            script.to_string(),
+            new_line
+        )]
+    );
+    // The same fingerprint as in a full audit of the branch.
+    let (_, full) = json(repo, &[]);
+    let in_full: Vec<&serde_json::Value> = full["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["line"] == new_line && f["path"] == script)
+        .collect();
+    assert_eq!(in_full.len(), 1);
+    assert_eq!(doc["findings"][0]["fingerprint"], in_full[0]["fingerprint"]);
+}
+
+#[test]
 fn check_names_stale_entries_and_prune_removes_them() {
     let dir = fixture_copy();
     let repo = dir.path();
