@@ -406,3 +406,58 @@ fn history_is_judged_by_the_docs_of_each_commit() {
         "{messages:?}"
     );
 }
+
+#[test]
+fn a_merge_commit_is_judged_against_its_first_parent() {
+    let repo = fixture_repo();
+    let dir = repo.path();
+    git(dir, &["checkout", "-q", "-b", "feature"]);
+    edit(
+        dir,
+        "stacks/immich/main.tf",
+        "server = var.nfs_server",
+        "server = var.nfs_server # moved",
+    );
+    git(dir, &["commit", "-q", "-am", "immich without docs"]);
+    git(dir, &["checkout", "-q", "main"]);
+    std::fs::write(dir.join("notes.txt"), "unrelated\n").unwrap();
+    git(dir, &["add", "notes.txt"]);
+    git(dir, &["commit", "-q", "-m", "main: unrelated"]);
+    git(
+        dir,
+        &["merge", "-q", "--no-ff", "-m", "Merge feature", "feature"],
+    );
+
+    // HEAD~1..HEAD is the merge and the feature commit: both carry the stack change
+    // (the merge against main, its first parent), so both are reported, each named.
+    let (found, messages, _) = audit(dir, &["--commits", "HEAD~1..HEAD", "--changed-only"]);
+    assert_eq!(
+        found,
+        vec![
+            t("docs-cochange", "stacks/immich/main.tf", 1),
+            t("docs-cochange", "stacks/immich/main.tf", 1),
+        ]
+    );
+    let mut endings: Vec<&str> = messages
+        .iter()
+        .map(|m| m.rsplit_once(' ').map_or("", |(_, last)| last))
+        .collect();
+    endings.sort();
+    assert_eq!(endings, vec!["docs)", "feature)"], "{messages:?}");
+
+    // The merge alone (one revision) is judged against main: the stack change is in it,
+    // and the finding names the merge commit.
+    let (found, messages, out) = audit(dir, &["--commits", "HEAD", "--changed-only"]);
+    assert_eq!(found, vec![t("docs-cochange", "stacks/immich/main.tf", 1)]);
+    assert_eq!(messages, vec![IMMICH_DOCS.to_string()]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let head = Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        doc["findings"][0]["commit"],
+        String::from_utf8_lossy(&head.stdout).trim()
+    );
+}
