@@ -1,22 +1,21 @@
 //! A loopback stand-in for kube-apiserver, enough for read-only list calls.
 //!
-//! Minimal HTTP/1.1 on 127.0.0.1 (an ephemeral port): one request per connection (answered
-//! with `Connection: close`), request line and headers parsed, a `Content-Length` body read
-//! and ignored. Every connection gets its own thread, so a slow answer holds up no other.
-//! Each request needs `Authorization: Bearer <token>` (401 `Status` otherwise) and is
+//! HTTP comes from `loopback_http.rs` (127.0.0.1, one request per connection, a thread per
+//! connection, so a slow answer holds up no other). Each request needs `Authorization: Bearer <token>` (401 `Status` otherwise) and is
 //! recorded; the test's handler decides the answer, usually through [`serve_fixture`],
 //! which behaves like the API server on the recorded lists in `fixtures/cluster/api/`.
 //! The server stops when dropped, and after [`MAX_CONNECTIONS`] connections in any case.
 #![allow(dead_code)]
 
+#[path = "loopback_http.rs"]
+mod loopback_http;
+
+pub use loopback_http::Request;
+use loopback_http::{LoopbackServer, Reply};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Connections served before the server stops by itself.
 pub const MAX_CONNECTIONS: usize = 1000;
@@ -24,39 +23,7 @@ pub const MAX_CONNECTIONS: usize = 1000;
 /// items than asked for, and two a page makes small fixtures span several pages.
 pub const SERVER_PAGE: usize = 2;
 
-/// One request as the server saw it.
-#[derive(Debug, Clone)]
-pub struct Request {
-    /// `GET`, ...
-    pub method: String,
-    /// Path without the query.
-    pub path: String,
-    /// Query parameters, in order (values are not percent-decoded).
-    pub query: Vec<(String, String)>,
-    /// Headers, names lower-cased.
-    pub headers: Vec<(String, String)>,
-    /// When it arrived.
-    pub at: Instant,
-}
-
 impl Request {
-    /// A header's value.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        let name = name.to_ascii_lowercase();
-        self.headers
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// A query parameter's value.
-    pub fn param(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
     /// The resource plural and namespace of a list path: `/api/v1/secrets`,
     /// `/apis/apps/v1/namespaces/immich/deployments`, ...
     pub fn resource(&self) -> Option<(String, Option<String>)> {
@@ -142,7 +109,7 @@ pub struct FakeApiServer {
     /// The bearer token it accepts.
     pub token: String,
     requests: Arc<Mutex<Vec<Request>>>,
-    stop: Arc<AtomicBool>,
+    _server: LoopbackServer,
 }
 
 impl FakeApiServer {
@@ -151,28 +118,23 @@ impl FakeApiServer {
         token: &str,
         handler: impl Fn(&Request, usize) -> Response + Send + Sync + 'static,
     ) -> FakeApiServer {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        let url = format!("http://{}", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let handler: Arc<Handler> = Arc::new(handler);
-        let (token_, requests_, stop_) = (token.to_string(), requests.clone(), stop.clone());
-        thread::spawn(move || {
-            for stream in listener.incoming().take(MAX_CONNECTIONS) {
-                if stop_.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(stream) = stream else { continue };
-                let (token, requests, handler) =
-                    (token_.clone(), requests_.clone(), handler.clone());
-                thread::spawn(move || serve(stream, &token, &requests, handler.as_ref()));
+        let (token_, requests_) = (token.to_string(), requests.clone());
+        let server = LoopbackServer::start(MAX_CONNECTIONS, move |request| {
+            let response = answer(&request, &token_, &requests_, &handler);
+            Reply {
+                status: response.status,
+                content_type: "application/json",
+                headers: response.headers,
+                body: response.body.to_string(),
+                delay: response.delay,
             }
         });
         FakeApiServer {
-            url,
+            url: server.url.clone(),
             token: token.to_string(),
             requests,
-            stop,
+            _server: server,
         }
     }
 
@@ -202,14 +164,6 @@ impl FakeApiServer {
     }
 }
 
-impl Drop for FakeApiServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        // Wake the accept loop so it sees the flag.
-        let _ = TcpStream::connect(self.url.trim_start_matches("http://"));
-    }
-}
-
 /// A kubeconfig with one context per (name, server), all using one token user.
 pub fn kubeconfig_yaml(contexts: &[(&str, &str)], current: &str, token: &str) -> String {
     let mut clusters = String::new();
@@ -228,94 +182,24 @@ pub fn kubeconfig_yaml(contexts: &[(&str, &str)], current: &str, token: &str) ->
     )
 }
 
-/// Reads one request, answers it, closes the connection.
-fn serve(stream: TcpStream, token: &str, requests: &Mutex<Vec<Request>>, handler: &Handler) {
-    let mut reader = BufReader::new(stream);
-    let Some(request) = read_request(&mut reader) else {
-        return;
-    };
-    let response = if request.header("authorization") != Some(&format!("Bearer {token}")) {
-        Response::status(401, "Unauthorized", "Unauthorized")
-    } else {
-        let earlier = {
-            let mut all = requests.lock().unwrap();
-            let earlier = all.iter().filter(|r| r.path == request.path).count();
-            all.push(request.clone());
-            earlier
-        };
-        handler(&request, earlier)
-    };
-    thread::sleep(response.delay);
-    let body = response.body.to_string();
-    let mut head = format!(
-        "HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
-         Connection: close\r\n",
-        response.status,
-        reason_phrase(response.status),
-        body.len()
-    );
-    for (name, value) in &response.headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
+/// Checks the bearer token (401 `Status` otherwise), records the request, and asks the
+/// handler, telling it how many earlier requests went to the same path.
+fn answer(
+    request: &Request,
+    token: &str,
+    requests: &Mutex<Vec<Request>>,
+    handler: &Handler,
+) -> Response {
+    if request.header("authorization") != Some(&format!("Bearer {token}")) {
+        return Response::status(401, "Unauthorized", "Unauthorized");
     }
-    let mut stream = reader.into_inner();
-    // The client may have given up (timeout test): a failed write is fine.
-    let _ = stream
-        .write_all(format!("{head}\r\n{body}").as_bytes())
-        .and_then(|()| stream.flush());
-}
-
-/// Request line, headers, and a `Content-Length` body (read and dropped).
-fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
-    let mut parts = line.split_whitespace();
-    let (method, target) = (parts.next()?.to_string(), parts.next()?);
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let path = path.to_string();
-    let query = query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (k.to_string(), v.to_string())
-        })
-        .collect();
-    let mut headers = Vec::new();
-    let mut line = String::new();
-    loop {
-        line.clear();
-        reader.read_line(&mut line).ok()?;
-        let Some((name, value)) = line.trim_end().split_once(':') else {
-            break; // the empty line ending the headers
-        };
-        headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
-    }
-    let request = Request {
-        method,
-        path,
-        query,
-        headers,
-        at: Instant::now(),
+    let earlier = {
+        let mut all = requests.lock().unwrap();
+        let earlier = all.iter().filter(|r| r.path == request.path).count();
+        all.push(request.clone());
+        earlier
     };
-    let length: u64 = request
-        .header("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    std::io::copy(&mut reader.take(length), &mut std::io::sink()).ok()?;
-    Some(request)
-}
-
-fn reason_phrase(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        503 => "Service Unavailable",
-        _ => "Unknown",
-    }
+    handler(request, earlier)
 }
 
 /// The directory of recorded list responses.

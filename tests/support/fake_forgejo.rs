@@ -1,7 +1,6 @@
 //! A loopback stand-in for Forgejo's API, enough for `audit --forgejo`.
 //!
-//! Minimal HTTP/1.1 on 127.0.0.1 (an ephemeral port): one request per connection (answered
-//! with `Connection: close`), request line, headers and a `Content-Length` body read. Every
+//! HTTP comes from `loopback_http.rs` (127.0.0.1, one request per connection). Every
 //! request is recorded with its body. It serves, for one repository and the pull requests
 //! it is told about, with the request checks and the response shapes of Forgejo's API:
 //!
@@ -19,63 +18,20 @@
 //! route answer with an error, [`FakeForgejo::delay`] makes it answer late.
 #![allow(dead_code)]
 
+#[path = "loopback_http.rs"]
+mod loopback_http;
+
+pub use loopback_http::Request;
+use loopback_http::{LoopbackServer, Reply};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread;
 use std::time::Duration;
 
 /// Connections served before the server stops by itself.
 pub const MAX_CONNECTIONS: usize = 500;
 /// Forgejo's default page size when `limit` is not given.
 pub const DEFAULT_LIMIT: usize = 30;
-
-/// One request as the server saw it.
-#[derive(Debug, Clone)]
-pub struct Request {
-    /// `GET`, `POST`, `DELETE`.
-    pub method: String,
-    /// Path without the query.
-    pub path: String,
-    /// Query parameters, in order (not percent-decoded).
-    pub query: Vec<(String, String)>,
-    /// Headers, names lower-cased.
-    pub headers: Vec<(String, String)>,
-    /// The body, as text.
-    pub body: String,
-}
-
-impl Request {
-    /// A header's value.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        let name = name.to_ascii_lowercase();
-        self.headers
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// A query parameter's value.
-    pub fn param(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The body parsed as JSON (Null when it is not JSON).
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or(Value::Null)
-    }
-
-    /// `METHOD /path` (for asserting the order of calls).
-    pub fn line(&self) -> String {
-        format!("{} {}", self.method, self.path)
-    }
-}
 
 /// The endpoints served, to aim faults at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,15 +92,13 @@ pub struct FakeForgejo {
     /// The token it accepts.
     pub token: String,
     state: Arc<Mutex<State>>,
-    stop: Arc<AtomicBool>,
+    _server: LoopbackServer,
 }
 
 impl FakeForgejo {
     /// Serves repository `owner/repo` with pull requests `pulls`; `token` belongs to user
     /// `user`.
     pub fn start(token: &str, owner_repo: &str, user: &str, pulls: &[u64]) -> FakeForgejo {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        let url = format!("http://{}", listener.local_addr().unwrap());
         let (owner, repo) = owner_repo.split_once('/').expect("owner/repo");
         let state = Arc::new(Mutex::new(State {
             owner: owner.into(),
@@ -157,24 +111,26 @@ impl FakeForgejo {
             faults: Vec::new(),
             requests: Vec::new(),
         }));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (state_, stop_, token_, url_) =
-            (state.clone(), stop.clone(), token.to_string(), url.clone());
-        thread::spawn(move || {
-            for stream in listener.incoming().take(MAX_CONNECTIONS) {
-                if stop_.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(stream) = stream else { continue };
-                let (state, token, url) = (state_.clone(), token_.clone(), url_.clone());
-                thread::spawn(move || serve(stream, &token, &url, &state));
+        // The server's URL is only known once it listens; answers need it for their links.
+        let url_cell: Arc<Mutex<String>> = Arc::default();
+        let (state_, token_, url_) = (state.clone(), token.to_string(), url_cell.clone());
+        let server = LoopbackServer::start(MAX_CONNECTIONS, move |request| {
+            let url = url_.lock().unwrap().clone();
+            let ((status, body), delay) = answer(&request, &token_, &url, &state_);
+            Reply {
+                status,
+                content_type: "application/json;charset=utf-8",
+                headers: Vec::new(),
+                body: body.map(|b| b.to_string()).unwrap_or_default(),
+                delay,
             }
         });
+        *url_cell.lock().unwrap() = server.url.clone();
         FakeForgejo {
-            url,
+            url: server.url.clone(),
             token: token.to_string(),
             state,
-            stop,
+            _server: server,
         }
     }
 
@@ -230,13 +186,6 @@ impl FakeForgejo {
     }
 }
 
-impl Drop for FakeForgejo {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(self.url.trim_start_matches("http://"));
-    }
-}
-
 /// An answer: status, JSON body (None: no body, as for 204).
 type Answer = (u16, Option<Value>);
 
@@ -282,28 +231,6 @@ fn review_json(url: &str, owner: &str, repo: &str, r: &StoredReview) -> Value {
         "html_url": format!("{url}/{owner}/{repo}/pulls/{}#issuecomment-{}", r.pr, r.id),
         "pull_request_url": format!("{url}/{owner}/{repo}/pulls/{}", r.pr),
     })
-}
-
-/// Reads one request, answers it, closes the connection.
-fn serve(stream: TcpStream, token: &str, url: &str, state: &Mutex<State>) {
-    let mut reader = BufReader::new(stream);
-    let Some(request) = read_request(&mut reader) else {
-        return;
-    };
-    let (answer, delay) = answer(&request, token, url, state);
-    thread::sleep(delay);
-    let (status, body) = answer;
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let head = format!(
-        "HTTP/1.1 {status} {}\r\nContent-Type: application/json;charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        reason_phrase(status),
-        body.len()
-    );
-    let mut stream = reader.into_inner();
-    // The client may have given up (timeout test): a failed write is fine.
-    let _ = stream
-        .write_all(format!("{head}{body}").as_bytes())
-        .and_then(|()| stream.flush());
 }
 
 fn answer(request: &Request, token: &str, url: &str, state: &Mutex<State>) -> (Answer, Duration) {
@@ -492,61 +419,4 @@ fn create_status(s: &mut State, request: &Request, url: &str, sha: &str) -> Answ
             "updated_at": "2026-11-22T01:00:00Z",
         })),
     )
-}
-
-/// Request line, headers, and a `Content-Length` body.
-fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
-    let mut parts = line.split_whitespace();
-    let (method, target) = (parts.next()?.to_string(), parts.next()?);
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let query = query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (k.to_string(), v.to_string())
-        })
-        .collect();
-    let (path, query): (String, Vec<(String, String)>) = (path.to_string(), query);
-    let mut headers = Vec::new();
-    let mut line = String::new();
-    loop {
-        line.clear();
-        reader.read_line(&mut line).ok()?;
-        let Some((name, value)) = line.trim_end().split_once(':') else {
-            break; // the empty line ending the headers
-        };
-        headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
-    }
-    let mut request = Request {
-        method,
-        path,
-        query,
-        headers,
-        body: String::new(),
-    };
-    let length: u64 = request
-        .header("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = Vec::new();
-    reader.take(length).read_to_end(&mut body).ok()?;
-    request.body = String::from_utf8_lossy(&body).into_owned();
-    Some(request)
-}
-
-fn reason_phrase(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        201 => "Created",
-        204 => "No Content",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        422 => "Unprocessable Entity",
-        500 => "Internal Server Error",
-        _ => "Unknown",
-    }
 }
