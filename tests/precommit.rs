@@ -169,3 +169,50 @@ fn rust_language_hook_builds_and_runs() {
     let repo = hooked_repo(&config, home.path());
     block_then_pass(repo.path(), home.path());
 }
+
+#[test]
+fn fix_hook_repairs_the_staged_line_and_the_restaged_commit_passes() {
+    if !have_pre_commit() {
+        return;
+    }
+    let entries = hook_entries();
+    let (id, entry) = &entries[1];
+    assert_eq!(id, "infra-audit-fix");
+    let entry = entry.replacen("infra-audit", &binary().display().to_string(), 1);
+    let config = format!(
+        "repos:\n  - repo: local\n    hooks:\n      - id: infra-audit-fix\n        name: infra-audit-fix\n        entry: {entry}\n        language: system\n        pass_filenames: false\n        always_run: true\n"
+    );
+    let home = tempfile::tempdir().unwrap();
+    let repo = hooked_repo(&config, home.path());
+    let dir = repo.path();
+    let exports = "scripts/pve-nfs-exports";
+    let before = std::fs::read_to_string(dir.join(exports)).unwrap();
+    append(
+        dir,
+        exports,
+        "/srv/nfs 192.168.1.0/24(rw,async,no_subtree_check,fsid=0)\n",
+    );
+    git(dir, &["add", exports]);
+
+    // The hook rewrites the working tree; pre-commit fails the commit because a hook
+    // modified files, so the fix can be reviewed and re-staged.
+    let (ok, out) = commit(dir, home.path(), "exports: add the LAN");
+    assert!(!ok, "commit must stop after the fix:\n{out}");
+    assert!(out.contains("files were modified by this hook"), "{out}");
+    let after = std::fs::read_to_string(dir.join(exports)).unwrap();
+    let old_lines: Vec<&str> = before.lines().collect();
+    let new_lines: Vec<&str> = after.lines().collect();
+    assert_eq!(new_lines.len(), old_lines.len() + 1);
+    // Only the staged line changed: the old fsid=0 export on line 10 is left alone.
+    assert_eq!(&new_lines[..old_lines.len()], &old_lines[..]);
+    let added = new_lines[old_lines.len()];
+    assert!(
+        added.starts_with("/srv/nfs 192.168.1.0/24(rw,async,no_subtree_check,fsid="),
+        "{added}"
+    );
+    assert!(!added.contains("fsid=0)"), "{added}");
+
+    git(dir, &["add", exports]);
+    let (ok, out) = commit(dir, home.path(), "exports: add the LAN");
+    assert!(ok, "the fixed commit must pass:\n{out}");
+}
