@@ -271,6 +271,10 @@ pub struct AuditArgs {
     /// parent (pre-push, history audits).
     #[arg(long, value_name = "RANGE")]
     pub commits: Option<String>,
+    /// With --commits: skip merge commits (a merge's change against its first parent
+    /// repeats what the merged branch's own commits changed).
+    #[arg(long, requires = "commits")]
+    pub no_merges: bool,
     /// Report only findings on lines the change added or modified (plus change-scoped
     /// rules such as docs-cochange); implied by --staged and --base.
     #[arg(long)]

@@ -445,6 +445,23 @@ fn a_merge_commit_is_judged_against_its_first_parent() {
     endings.sort();
     assert_eq!(endings, vec!["docs)", "feature)"], "{messages:?}");
 
+    // --no-merges leaves the feature commit alone.
+    let (found, _, out) = audit(
+        dir,
+        &["--commits", "HEAD~1..HEAD", "--changed-only", "--no-merges"],
+    );
+    assert_eq!(found, vec![t("docs-cochange", "stacks/immich/main.tf", 1)]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let feature = Command::new("git")
+        .args(["rev-parse", "feature"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        doc["findings"][0]["commit"],
+        String::from_utf8_lossy(&feature.stdout).trim()
+    );
+
     // The merge alone (one revision) is judged against main: the stack change is in it,
     // and the finding names the merge commit.
     let (found, messages, out) = audit(dir, &["--commits", "HEAD", "--changed-only"]);

@@ -37,7 +37,10 @@ pub fn apply(args: &AuditArgs, opts: &mut AuditOptions) -> Result<()> {
         opts.changes = Some(Arc::new(vec![changes]));
         opts.changed_only = args.changed_only || implied;
     } else if let Some(range) = &args.commits {
-        let sets = git::each_commit(&root, range)?;
+        let mut sets = git::each_commit(&root, range)?;
+        if args.no_merges {
+            sets.retain(|set| set.commits.iter().all(|c| c.parents < 2));
+        }
         opts.changes = Some(Arc::new(sets));
         opts.changed_only = args.changed_only;
     } else if args.changed_only {

@@ -49,6 +49,8 @@ pub struct CommitInfo {
     pub message: String,
     /// Trailers (`Docs-Not-Needed: reason`), keys as written.
     pub trailers: BTreeMap<String, String>,
+    /// Number of parents: 0 for a root commit, 2 or more for a merge.
+    pub parents: usize,
 }
 
 /// What a change touched.

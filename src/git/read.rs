@@ -234,6 +234,7 @@ impl Repo {
             subject: parsed.summary().to_str_lossy().into_owned(),
             message,
             trailers,
+            parents: commit.parent_ids().count(),
         })
     }
 
