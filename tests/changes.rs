@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{binary, copy_dir, git};
+use common::{binary, copy_dir, git, rev_parse};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -60,6 +60,30 @@ fn edit(dir: &Path, rel: &str, from: &str, to: &str) {
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains(from), "{rel} contains {from}");
     std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+/// Branches `feature` off `main` with one commit that replaces the NFS server line of
+/// stacks/immich/main.tf with `server_line`, then moves `main` on with a commit that
+/// hard-codes the server in stacks/immich/nfs.tf, and leaves `checkout` checked out.
+fn diverge(dir: &Path, server_line: &str, message: &str, checkout: &str) {
+    git(dir, &["checkout", "-q", "-b", "feature"]);
+    edit(
+        dir,
+        "stacks/immich/main.tf",
+        "server = var.nfs_server",
+        server_line,
+    );
+    git(dir, &["commit", "-q", "-am", message]);
+    git(dir, &["checkout", "-q", "main"]);
+    // A violation on main after the branch point: never part of the feature's change.
+    edit(
+        dir,
+        "stacks/immich/nfs.tf",
+        "server = var.nfs_server",
+        "server = \"192.168.1.127\"",
+    );
+    git(dir, &["commit", "-q", "-am", "main: unrelated"]);
+    git(dir, &["checkout", "-q", checkout]);
 }
 
 fn t(rule: &str, path: &str, line: usize) -> (String, String, usize) {
@@ -123,24 +147,13 @@ fn staged_audits_the_index_text_and_only_staged_lines() {
 fn base_mode_reports_the_pull_request_and_honours_the_trailer() {
     let repo = fixture_repo();
     let dir = repo.path();
-    git(dir, &["checkout", "-q", "-b", "feature"]);
-    edit(
-        dir,
-        "stacks/immich/main.tf",
-        "server = var.nfs_server",
-        "server = \"192.168.1.127\"",
-    );
-    git(dir, &["commit", "-q", "-am", "immich: inline the server"]);
     // main moves on after the branch point: only the merge base counts.
-    git(dir, &["checkout", "-q", "main"]);
-    edit(
+    diverge(
         dir,
-        "stacks/immich/nfs.tf",
-        "server = var.nfs_server",
         "server = \"192.168.1.127\"",
+        "immich: inline the server",
+        "feature",
     );
-    git(dir, &["commit", "-q", "-am", "main: unrelated"]);
-    git(dir, &["checkout", "-q", "feature"]);
 
     let (found, messages, out) = audit(dir, &["--base", "main"]);
     assert_eq!(
@@ -153,16 +166,8 @@ fn base_mode_reports_the_pull_request_and_honours_the_trailer() {
     assert_eq!(messages[0], IMMICH_DOCS);
     // The finding names the commit it is about, in JSON and in SARIF.
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let head = String::from_utf8(
-        Command::new("git")
-            .args(["rev-parse", "HEAD"])
-            .current_dir(dir)
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
-    assert_eq!(doc["findings"][0]["commit"], head.trim());
+    let head = rev_parse(dir, "HEAD");
+    assert_eq!(doc["findings"][0]["commit"], head);
     let sarif = Command::new(binary())
         .args([
             "audit",
@@ -178,10 +183,7 @@ fn base_mode_reports_the_pull_request_and_honours_the_trailer() {
         .unwrap();
     let sarif: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
     let related = &sarif["runs"][0]["results"][0]["relatedLocations"][0]["logicalLocations"][0];
-    assert_eq!(
-        related["fullyQualifiedName"],
-        format!("commit/{}", head.trim())
-    );
+    assert_eq!(related["fullyQualifiedName"], format!("commit/{}", head));
 
     git(
         dir,
@@ -411,18 +413,12 @@ fn history_is_judged_by_the_docs_of_each_commit() {
 fn a_merge_commit_is_judged_against_its_first_parent() {
     let repo = fixture_repo();
     let dir = repo.path();
-    git(dir, &["checkout", "-q", "-b", "feature"]);
-    edit(
+    diverge(
         dir,
-        "stacks/immich/main.tf",
-        "server = var.nfs_server",
         "server = var.nfs_server # moved",
+        "immich without docs",
+        "main",
     );
-    git(dir, &["commit", "-q", "-am", "immich without docs"]);
-    git(dir, &["checkout", "-q", "main"]);
-    std::fs::write(dir.join("notes.txt"), "unrelated\n").unwrap();
-    git(dir, &["add", "notes.txt"]);
-    git(dir, &["commit", "-q", "-m", "main: unrelated"]);
     git(
         dir,
         &["merge", "-q", "--no-ff", "-m", "Merge feature", "feature"],
@@ -452,15 +448,7 @@ fn a_merge_commit_is_judged_against_its_first_parent() {
     );
     assert_eq!(found, vec![t("docs-cochange", "stacks/immich/main.tf", 1)]);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let feature = Command::new("git")
-        .args(["rev-parse", "feature"])
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert_eq!(
-        doc["findings"][0]["commit"],
-        String::from_utf8_lossy(&feature.stdout).trim()
-    );
+    assert_eq!(doc["findings"][0]["commit"], rev_parse(dir, "feature"));
 
     // The merge alone (one revision) is judged against main: the stack change is in it,
     // and the finding names the merge commit.
@@ -468,13 +456,5 @@ fn a_merge_commit_is_judged_against_its_first_parent() {
     assert_eq!(found, vec![t("docs-cochange", "stacks/immich/main.tf", 1)]);
     assert_eq!(messages, vec![IMMICH_DOCS.to_string()]);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let head = Command::new("git")
-        .args(["rev-parse", "HEAD"])
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert_eq!(
-        doc["findings"][0]["commit"],
-        String::from_utf8_lossy(&head.stdout).trim()
-    );
+    assert_eq!(doc["findings"][0]["commit"], rev_parse(dir, "HEAD"));
 }

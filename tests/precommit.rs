@@ -157,12 +157,7 @@ fn rust_language_hook_builds_and_runs() {
         return;
     }
     let here = env!("CARGO_MANIFEST_DIR");
-    let rev = Command::new("git")
-        .args(["rev-parse", "HEAD"])
-        .current_dir(here)
-        .output()
-        .unwrap();
-    let rev = String::from_utf8_lossy(&rev.stdout).trim().to_string();
+    let rev = common::rev_parse(Path::new(here), "HEAD");
     let config =
         format!("repos:\n  - repo: {here}\n    rev: {rev}\n    hooks:\n      - id: infra-audit\n");
     let home = tempfile::tempdir().unwrap();

@@ -98,6 +98,17 @@ pub fn git(dir: &Path, args: &[&str]) {
     );
 }
 
+/// The full commit id `rev` names in the repository at `dir` (`git rev-parse`).
+pub fn rev_parse(dir: &Path, rev: &str) -> String {
+    let out = std::process::Command::new("git")
+        .args(["rev-parse", rev])
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git rev-parse {rev}");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
 /// Copies the directory tree `from` into `to` byte for byte (creating `to`).
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
