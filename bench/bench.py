@@ -46,6 +46,9 @@ STACK_TF_TARGET = 20_000
 
 # Goals (see README). The scale goal is 1.05 x the stack-count ratio: 10.5 for 150 -> 1500.
 GOAL_RATIO = 3.0
+# `audit --fix` / `--diff` against a plain audit of the same tree by the same binary (issue 3).
+GOAL_FIX_RATIO = 2.0
+MODES = ("audit", "diff", "fix")
 GOAL_RSS_MIB = 64.0
 GOAL_SCALE_SLACK = 1.05
 
@@ -75,7 +78,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="use this infra-audit binary instead of building; give twice to compare two builds",
     )
     p.add_argument("--strict", action="store_true", help="exit 1 if a goal fails")
+    p.add_argument(
+        "--modes",
+        default="audit",
+        help="comma-separated commands to time: audit (JSON report), diff (audit --diff), "
+        "fix (audit --fix on a fresh copy of the tree per run); default: audit",
+    )
     args = p.parse_args(argv)
+    args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    unknown = [m for m in args.modes if m not in MODES]
+    if unknown or not args.modes:
+        p.error(f"--modes: expected some of {','.join(MODES)}, got {unknown or 'nothing'}")
+    if any(m != "audit" for m in args.modes) and "audit" not in args.modes:
+        args.modes.insert(0, "audit")  # diff and fix are judged against a plain audit
     try:
         args.stacks = sorted({int(s) for s in args.stacks.split(",") if s.strip()})
     except ValueError:
@@ -407,6 +422,29 @@ def audit_cmd(binary: Path, tree: Path, output: str = "/dev/null") -> list[str]:
     return [str(binary), "audit", str(tree), "--format", "json", "--output", output]
 
 
+def mode_cmd(binary: Path, tree: Path, mode: str) -> list[str]:
+    """The command for one mode: `audit`, `audit --diff` (diff on stdout, discarded), or
+    `audit --fix` (writes the fixes into `tree`, which must be a throw-away copy)."""
+    if mode == "diff":
+        return [str(binary), "audit", str(tree), "--diff"]
+    if mode == "fix":
+        return audit_cmd(binary, tree) + ["--fix"]
+    return audit_cmd(binary, tree)
+
+
+def fresh_copies(tree: Path, count: int, scratch: Path) -> list[Path]:
+    """`count` copies of the tree for `--fix` runs, made before any timing so that no copy
+    or delete runs between timed commands (deleting thousands of files just before a run
+    slows ext4's inode allocation for the files --fix creates)."""
+    base = scratch / f"fix-copies-{tree.name}"
+    copies = []
+    for i in range(count):
+        dest = base / str(i)
+        shutil.copytree(tree, dest, symlinks=True)
+        copies.append(dest)
+    return copies
+
+
 def validate_tree(binary: Path, label: str, tree: Tree, scratch: Path) -> dict:
     """Audit the tree once and report parse errors / unexpected skips (generator bugs)."""
     report_path = scratch / f"report-{re.sub(r'[^A-Za-z0-9_.-]', '_', label)}-{tree.stacks}.json"
@@ -437,23 +475,40 @@ def validate_tree(binary: Path, label: str, tree: Tree, scratch: Path) -> dict:
     }
 
 
-def bench_tree(rg: str, binaries: dict[str, Path], tree: Tree, runs: int, scratch: Path) -> dict[str, list[Sample]]:
-    """Time rg and every binary interleaved, runs + 1 times; drop the first (warm-up) round."""
-    commands = {"rg": (rg_cmd(rg, tree.path), {0, 1})}
+def sample_key(label: str, mode: str) -> str:
+    """Key of one (binary, mode) pair in the samples dict (plain audits keep the label)."""
+    return label if mode == "audit" else f"{label} {mode}"
+
+
+def bench_tree(
+    rg: str, binaries: dict[str, Path], tree: Tree, runs: int, scratch: Path, modes: list[str]
+) -> dict[str, list[Sample]]:
+    """Time rg and every (binary, mode) interleaved, runs + 1 times; drop the first
+    (warm-up) round. `fix` runs each get their own fresh copy of the tree."""
+    copies = {}
+    if "fix" in modes:
+        made = iter(fresh_copies(tree.path, (runs + 1) * len(binaries), scratch))
+        copies = {(label, r): next(made) for label in binaries for r in range(runs + 1)}
+    commands = {"rg": (lambda r: rg_cmd(rg, tree.path), {0, 1})}
     for label, binary in binaries.items():
-        commands[label] = (audit_cmd(binary, tree.path), {0, 1, 3})
+        for mode in modes:
+            def build(r: int, binary: Path = binary, label: str = label, mode: str = mode) -> list[str]:
+                return mode_cmd(binary, copies[(label, r)] if mode == "fix" else tree.path, mode)
+            commands[sample_key(label, mode)] = (build, {0, 1, 3})
     samples: dict[str, list[Sample]] = {name: [] for name in commands}
     err_path = scratch / "run.stderr"
     for round_no in range(runs + 1):
         timings = []
         for name, (cmd, ok) in commands.items():
-            s = run_child(cmd, err_path)
+            s = run_child(cmd(round_no), err_path)
             check_exit(name, s, ok, err_path)
             if round_no > 0:
                 samples[name].append(s)
             timings.append(f"{name} {s.seconds * 1000:.0f} ms")
         tag = "warm-up (discarded)" if round_no == 0 else f"run {round_no}/{runs}"
         print(f"  N={tree.stacks} {tag}: {', '.join(timings)}", flush=True)
+    for path in copies.values():
+        shutil.rmtree(path, ignore_errors=True)
     return samples
 
 
@@ -466,6 +521,7 @@ class Row:
 
     stacks: int
     binary: str
+    mode: str
     files: int
     mb: float
     hcl_mb: float
@@ -491,19 +547,21 @@ class Row:
         return self.mb / (self.audit_ms / 1000)
 
 
-def make_row(tree: Tree, label: str, samples: dict[str, list[Sample]]) -> Row:
-    """Summarise the samples of one binary on one tree."""
+def make_row(tree: Tree, label: str, mode: str, samples: dict[str, list[Sample]]) -> Row:
+    """Summarise the samples of one binary and mode on one tree."""
     rg_ms = [s.seconds * 1000 for s in samples["rg"]]
-    audit_ms = [s.seconds * 1000 for s in samples[label]]
+    key = sample_key(label, mode)
+    audit_ms = [s.seconds * 1000 for s in samples[key]]
     return Row(
         stacks=tree.stacks,
         binary=label,
+        mode=mode,
         files=tree.files,
         mb=tree.mb,
         hcl_mb=tree.hcl_bytes / 1e6,
         rg_ms=statistics.median(rg_ms),
         audit_ms=statistics.median(audit_ms),
-        rss_mib=max(s.maxrss_kib for s in samples[label]) / 1024,  # ru_maxrss is KiB on Linux
+        rss_mib=max(s.maxrss_kib for s in samples[key]) / 1024,  # ru_maxrss is KiB on Linux
         rg_runs_ms=[round(x, 2) for x in rg_ms],
         audit_runs_ms=[round(x, 2) for x in audit_ms],
     )
@@ -511,16 +569,17 @@ def make_row(tree: Tree, label: str, samples: dict[str, list[Sample]]) -> Row:
 
 def print_table(rows: list[Row]) -> None:
     """Print the results table."""
-    header = ["N", "binary", "files", "MB", "rg ms", "infra-audit ms", "ratio", "peak RSS MiB", "files/s", "MB/s"]
+    header = ["N", "binary", "mode", "files", "MB", "rg ms", "infra-audit ms", "ratio", "peak RSS MiB", "files/s",
+              "MB/s"]
     body = [
         [
-            str(r.stacks), r.binary, str(r.files), f"{r.mb:.1f}", f"{r.rg_ms:.1f}", f"{r.audit_ms:.1f}",
+            str(r.stacks), r.binary, r.mode, str(r.files), f"{r.mb:.1f}", f"{r.rg_ms:.1f}", f"{r.audit_ms:.1f}",
             f"{r.ratio:.2f}", f"{r.rss_mib:.1f}", f"{r.files_per_s:,.0f}", f"{r.mb_per_s:.1f}",
         ]
         for r in rows
     ]
     widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(header)]
-    fmt = lambda cells: "  ".join(c.ljust(w) if i == 1 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+    fmt = lambda cells: "  ".join(c.ljust(w) if i in (1, 2) else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
     print(fmt(header))
     print("  ".join("-" * w for w in widths))
     for b in body:
@@ -531,13 +590,13 @@ def print_spread(rows: list[Row]) -> None:
     """Print min..max of the runs: a wide spread means the machine was busy, rerun."""
     for r in rows:
         lo, hi = min(r.audit_runs_ms), max(r.audit_runs_ms)
-        print(f"spread N={r.stacks} {r.binary}: infra-audit {lo:.0f}..{hi:.0f} ms "
+        print(f"spread N={r.stacks} {r.binary} {r.mode}: infra-audit {lo:.0f}..{hi:.0f} ms "
               f"({(hi - lo) / r.audit_ms:.0%} of median), rg {min(r.rg_runs_ms):.0f}..{max(r.rg_runs_ms):.0f} ms")
 
 
 def scale_ratios(rows: list[Row], small: int, large: int) -> dict[str, float]:
     """median(N=large) / median(N=small) per binary."""
-    by = {(r.binary, r.stacks): r for r in rows}
+    by = {(r.binary, r.stacks): r for r in rows if r.mode == "audit"}
     return {
         b: by[(b, large)].audit_ms / by[(b, small)].audit_ms
         for b in dict.fromkeys(r.binary for r in rows)
@@ -548,7 +607,12 @@ def check_goals(rows: list[Row], small: int, large: int, scales: dict[str, float
     """Evaluate the goals on the smallest N (ratio, RSS) and the smallest->largest scaling."""
     goals = []
     scale_limit = GOAL_SCALE_SLACK * large / small
-    for r in (r for r in rows if r.stacks == small):
+    plain = {(r.binary, r.stacks): r for r in rows if r.mode == "audit"}
+    for r in (r for r in rows if r.mode != "audit"):
+        vs_audit = r.audit_ms / plain[(r.binary, r.stacks)].audit_ms
+        goals.append(dict(binary=r.binary, goal=f"N={r.stacks} {r.mode} / audit <= {GOAL_FIX_RATIO}",
+                          value=vs_audit, ok=vs_audit <= GOAL_FIX_RATIO))
+    for r in (r for r in rows if r.stacks == small and r.mode == "audit"):
         goals.append(dict(binary=r.binary, goal=f"N={small} ratio <= {GOAL_RATIO}", value=r.ratio,
                           ok=r.ratio <= GOAL_RATIO))
         goals.append(dict(binary=r.binary, goal=f"N={small} peak RSS <= {GOAL_RSS_MIB:g} MiB", value=r.rss_mib,
@@ -597,8 +661,8 @@ def main(argv: list[str] | None = None) -> int:
                   f" at {tree.path}", flush=True)
             for label, binary in binaries.items():
                 validation[f"{label}/{n}"] = validate_tree(binary, label, tree, scratch)
-            samples = bench_tree(rg, binaries, tree, args.runs, scratch)
-            rows.extend(make_row(tree, label, samples) for label in binaries)
+            samples = bench_tree(rg, binaries, tree, args.runs, scratch, args.modes)
+            rows.extend(make_row(tree, label, mode, samples) for label in binaries for mode in args.modes)
             if not args.keep:
                 shutil.rmtree(tree.path)
 
@@ -625,6 +689,7 @@ def main(argv: list[str] | None = None) -> int:
                         "cpu_busy_before": cpu_busy_before, "loadavg_after": list(os.getloadavg())},
             "rg": tool_version([rg, "--version"]),
             "runs": args.runs,
+            "modes": args.modes,
             "binaries": {label: {"path": str(sources[label]), "sha256": sha256_prefix(binaries[label])}
                          for label in binaries},
             "trees": [{"stacks": t.stacks, "files": t.files, "bytes": t.bytes, "hcl_bytes": t.hcl_bytes}

@@ -45,15 +45,31 @@ pub struct FixOutcome {
     pub dropped: Vec<String>,
 }
 
+/// One file's edits of the latest round, kept until the next audit has re-parsed the file.
+struct Pending {
+    /// The file's text before the round's edits.
+    before: String,
+    /// The fixes applied to it.
+    chosen: Vec<Finding>,
+}
+
 /// Runs the fix rounds; writes files in [`Mode::Apply`].
+///
+/// Each round's edits are verified by the next round's audit, which parses every changed
+/// file anyway: a file that no longer parses is rebuilt from its text before the round
+/// with only the fixes that keep it parsable ([`apply_verified`]), so the common case
+/// parses each changed file once, not twice.
 pub fn run(opts: &AuditOptions, unsafe_fixes: bool, mode: Mode) -> Result<FixOutcome> {
     let mut overlay: HashMap<PathBuf, String> = HashMap::new();
     let mut originals: BTreeMap<String, (PathBuf, String)> = BTreeMap::new();
     let mut rejected: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut pending: BTreeMap<String, Pending> = BTreeMap::new();
     let mut dropped = Vec::new();
     let mut fixed = 0;
     let mut round = 0;
     let reuse = Arc::new(audit::Reuse::default());
+    let trace = audit::Trace::new();
+    let started = std::time::Instant::now();
     let report = loop {
         let report = audit::run(&AuditOptions {
             overlay: Some(Arc::new(overlay.clone())),
@@ -62,6 +78,30 @@ pub fn run(opts: &AuditOptions, unsafe_fixes: bool, mode: Mode) -> Result<FixOut
             ..opts.clone()
         })?;
         round += 1;
+        trace.mark(&format!("fix round {round} audit"), started);
+        let broken = unparsable(&report, &pending);
+        if !broken.is_empty() {
+            for path in broken {
+                let Some(p) = pending.remove(&path) else {
+                    continue;
+                };
+                let chosen: Vec<&Finding> = p.chosen.iter().collect();
+                let (new_text, applied) =
+                    apply_verified(&path, &p.before, &chosen, &mut |f, why| {
+                        rejected.insert(key(f));
+                        dropped.push(format!(
+                            "internal error: the {} fix at {}:{} was not applied ({why})",
+                            f.rule, f.location.path, f.location.line
+                        ));
+                    });
+                fixed = fixed - chosen.len() + applied;
+                mark_dirty(&reuse, &path);
+                overlay.insert(report.root.join(&path), new_text);
+            }
+            pending.clear();
+            continue;
+        }
+        pending.clear();
         let mut by_file: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
         let mut declared = BTreeSet::new();
         for f in &report.findings {
@@ -79,38 +119,28 @@ pub fn run(opts: &AuditOptions, unsafe_fixes: bool, mode: Mode) -> Result<FixOut
         if by_file.is_empty() || round > MAX_ROUNDS {
             break report;
         }
-        let mut progressed = false;
         for (path, findings) in by_file {
             let Some(current) = report.sources.get(path) else {
                 continue;
             };
             let chosen = non_overlapping(&findings);
-            let (new_text, applied) = apply_verified(path, current, &chosen, &mut |f, why| {
-                rejected.insert(key(f));
-                dropped.push(format!(
-                    "internal error: the {} fix at {}:{} was not applied ({why})",
-                    f.rule, f.location.path, f.location.line
-                ));
-            });
-            if applied == 0 {
-                continue;
-            }
-            reuse
-                .dirty
-                .lock()
-                .expect("not poisoned")
-                .insert(crate::index::dir_of(path).to_string());
+            let new_text = text::apply(current, &edits(&chosen));
+            mark_dirty(&reuse, path);
             let abs = report.root.join(path);
             originals
                 .entry(path.to_string())
                 .or_insert_with(|| (abs.clone(), current.clone()));
             overlay.insert(abs, new_text);
-            fixed += applied;
-            progressed = true;
+            fixed += chosen.len();
+            pending.insert(
+                path.to_string(),
+                Pending {
+                    before: current.clone(),
+                    chosen: chosen.into_iter().cloned().collect(),
+                },
+            );
         }
-        if !progressed {
-            break report;
-        }
+        trace.mark(&format!("fix round {round} apply"), started);
     };
     let mut changed = BTreeMap::new();
     let mut writes = Vec::new();
@@ -128,12 +158,41 @@ pub fn run(opts: &AuditOptions, unsafe_fixes: bool, mode: Mode) -> Result<FixOut
             .par_iter()
             .try_for_each(|(abs, text)| write::atomic(abs, text))?;
     }
+    trace.mark("fix writes", started);
     Ok(FixOutcome {
         report,
         changed,
         fixed,
         dropped,
     })
+}
+
+/// Files edited in the previous round that the latest audit could not parse.
+fn unparsable(report: &AuditReport, pending: &BTreeMap<String, Pending>) -> Vec<String> {
+    let mut broken: BTreeSet<String> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule == "parse-error")
+        .map(|f| f.location.path.clone())
+        .chain(
+            report
+                .skipped
+                .iter()
+                .filter(|s| s.reason == crate::source::SkipReason::Unparsable)
+                .map(|s| s.path.clone()),
+        )
+        .collect();
+    broken.retain(|p| pending.contains_key(p));
+    broken.into_iter().collect()
+}
+
+/// Tells the next round's audit that a directory's files changed.
+fn mark_dirty(reuse: &audit::Reuse, path: &str) {
+    reuse
+        .dirty
+        .lock()
+        .expect("not poisoned")
+        .insert(crate::index::dir_of(path).to_string());
 }
 
 /// Identifies a finding across rounds (lines move when earlier fixes add lines).
@@ -399,6 +458,60 @@ mod tests {
         assert_eq!(applied, 1);
         assert_eq!(rejected.len(), 1);
         assert!(rejected[0].1.contains("would not parse"));
+    }
+
+    #[test]
+    fn files_edited_last_round_that_no_longer_parse_are_found() {
+        let broken = finding_with(
+            "a.tf",
+            Edit {
+                path: "a.tf".into(),
+                span: 0..0,
+                replacement: String::new(),
+            },
+        );
+        let parse_error = |path: &str| Finding {
+            fix: None,
+            rule: "parse-error".into(),
+            ..finding_with(
+                path,
+                Edit {
+                    path: path.into(),
+                    span: 0..0,
+                    replacement: String::new(),
+                },
+            )
+        };
+        let report = AuditReport {
+            root: PathBuf::from("/repo"),
+            // a.tf was edited and broke; old.tf was already broken before any fix.
+            findings: vec![parse_error("a.tf"), parse_error("old.tf")],
+            skipped: vec![audit::Skipped {
+                path: "b.tf".into(),
+                reason: crate::source::SkipReason::Unparsable,
+                detail: None,
+            }],
+            files_scanned: 3,
+            elapsed: std::time::Duration::ZERO,
+            rules: Vec::new(),
+            config: crate::config::Config::default(),
+            sources: BTreeMap::new(),
+            live: None,
+            baseline: None,
+        };
+        let pending: BTreeMap<String, Pending> = ["a.tf", "b.tf", "c.tf"]
+            .into_iter()
+            .map(|p| {
+                (
+                    p.to_string(),
+                    Pending {
+                        before: String::new(),
+                        chosen: vec![broken.clone()],
+                    },
+                )
+            })
+            .collect();
+        assert_eq!(unparsable(&report, &pending), ["a.tf", "b.tf"]);
     }
 
     #[test]
