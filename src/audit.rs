@@ -24,6 +24,11 @@ pub struct AuditOptions {
     pub path: PathBuf,
     /// Explicit config file.
     pub config: Option<PathBuf>,
+    /// The repository root, when the caller knows it (`infra-audit test` audits case
+    /// directories that sit inside another repository); otherwise found from `path`.
+    pub root: Option<PathBuf>,
+    /// A configuration built in memory, used instead of any config file.
+    pub inline_config: Option<Arc<Config>>,
     /// Only these rules (ids), when non-empty.
     pub select: Vec<String>,
     /// Never these rules.
@@ -252,8 +257,14 @@ pub fn select_rules(root: &Path, config: &Config, opts: &AuditOptions) -> Result
 /// Runs the static audit.
 pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
     let started = Instant::now();
-    let root = workspace::find_root(&opts.path)?;
-    let config = load_config(&root, opts.config.as_deref())?;
+    let root = match &opts.root {
+        Some(root) => root.canonicalize()?,
+        None => workspace::find_root(&opts.path)?,
+    };
+    let config = match &opts.inline_config {
+        Some(config) => Config::clone(config),
+        None => load_config(&root, opts.config.as_deref())?,
+    };
     let RuleSet {
         rules,
         metas,

@@ -37,6 +37,22 @@ pub enum Command {
     /// Accept the current findings of a legacy repository, and keep that list up to date.
     #[command(after_help = BASELINE_EXIT_CODES)]
     Baseline(BaselineArgs),
+    /// Run the test cases kept beside rule packs (<DIR>/<pack>/tests/<rule-id>/{pass,fail}).
+    #[command(after_help = TEST_EXIT_CODES)]
+    Test(TestArgs),
+}
+
+const TEST_EXIT_CODES: &str = "Exit codes:
+  0  every rule's tests passed
+  1  a test failed (listed)
+  2  usage or internal error, an unreadable pack, or a malformed expected.txt";
+
+/// `infra-audit test`.
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Directory holding pack files (`<pack>.yaml`) and their tests (`<pack>/tests/`).
+    #[arg(default_value = "rules")]
+    pub dir: PathBuf,
 }
 
 const BASELINE_EXIT_CODES: &str = "Exit codes:

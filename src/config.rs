@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 pub const CONFIG_FILE: &str = ".infra-audit.toml";
 
 /// The parsed configuration (all fields optional in the file).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Packs to run: a built-in pack name or a path to a YAML pack (relative to the root).
@@ -34,7 +34,7 @@ pub struct Config {
 }
 
 /// Overrides for one rule instance.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleOverride {
     /// Turn the rule off (or back on).

@@ -35,6 +35,19 @@ pub struct ModuleScope<'a> {
     pub variables: HashMap<String, Option<SourcedExpr<'a>>>,
     /// `resource "kubernetes_namespace" "x" { metadata { name = expr } }` keyed by `TYPE.x`.
     pub namespace_resources: HashMap<String, SourcedExpr<'a>>,
+    /// Every `resource "TYPE" "NAME"` keyed by `TYPE.NAME`, and every `module "NAME"` keyed
+    /// by `module.NAME`: rules that follow a reference to another file of the module
+    /// (a deployment's `claim_name` to its claim) look them up here.
+    pub blocks: HashMap<String, SourcedBlock<'a>>,
+}
+
+/// A block together with the file it came from.
+#[derive(Clone, Copy)]
+pub struct SourcedBlock<'a> {
+    /// The file holding the block.
+    pub file: &'a SourceFile,
+    /// The block.
+    pub block: &'a hcl_edit::structure::Block,
 }
 
 /// A `kubernetes_namespace` declared in the repo.
@@ -349,8 +362,26 @@ fn collect_scope<'a>(f: &IndexedFile<'a>, scope: &mut ModuleScope<'a>) {
                     scope.variables.insert(name.as_str().to_string(), default);
                 }
             }
+            "module" => {
+                if let Some(name) = block.labels.first() {
+                    scope.blocks.insert(
+                        format!("module.{}", name.as_str()),
+                        SourcedBlock {
+                            file: f.file,
+                            block,
+                        },
+                    );
+                }
+            }
             "resource" => {
                 if let [ty, name] = block.labels.as_slice() {
+                    scope.blocks.insert(
+                        format!("{}.{}", ty.as_str(), name.as_str()),
+                        SourcedBlock {
+                            file: f.file,
+                            block,
+                        },
+                    );
                     if NAMESPACE_TYPES.contains(&ty.as_str()) {
                         if let Some(expr) = hcl::block(&block.body, "metadata")
                             .and_then(|m| hcl::attr(&m.body, "name"))

@@ -21,6 +21,7 @@ pub mod index;
 pub mod inventory;
 pub mod live;
 pub mod pack;
+pub mod packtest;
 pub mod report;
 pub mod rules;
 pub mod source;

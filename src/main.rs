@@ -20,6 +20,8 @@ fn main() {
         Command::Drift(args) => commands::drift::run(args),
         Command::Inventory(args) => commands::inventory::run(args),
         Command::Baseline(args) => commands::baseline::run(args),
+        Command::Test(args) => infra_audit::packtest::run(&args.dir)
+            .map(|results| infra_audit::packtest::report(&results)),
     });
     match outcome {
         Ok(Ok(code)) => std::process::exit(code),

@@ -126,6 +126,62 @@ pub fn insert_before_closing_brace(
     }
 }
 
+/// Inserts `lines` as the first lines of a multi-line block (seed 000's PVC template puts
+/// `wait_until_bound` first), indented one level deeper than the block's own line. `None`
+/// for a block opened and closed on one line, or whose `{` line carries more than a comment.
+pub fn insert_after_opening_brace(
+    path: &str,
+    text: &str,
+    block: &Range<usize>,
+    lines: &[String],
+) -> Option<Edit> {
+    let open = block.start + text.get(block.start..block.end)?.find('{')?;
+    let rest_end = line_end(text, open);
+    let rest = text[open + 1..rest_end].trim();
+    if !rest.is_empty() && !rest.starts_with('#') && !rest.starts_with("//") {
+        return None;
+    }
+    let nl = eol(text);
+    let at = rest_end + nl.len();
+    if at > block.end {
+        return None;
+    }
+    let inner = format!("{}{}", indent_at(text, block.start), indent_unit(text));
+    let mut body = String::new();
+    for line in lines {
+        body.push_str(&inner);
+        body.push_str(line);
+        body.push_str(nl);
+    }
+    Some(Edit {
+        path: path.into(),
+        span: at..at,
+        replacement: body,
+    })
+}
+
+/// Inserts `lines` just above the line holding `offset`, with that line's indentation
+/// (a new nested block goes after a block's arguments, before its first nested block).
+pub fn insert_above_line(path: &str, text: &str, offset: usize, lines: &[String]) -> Option<Edit> {
+    if !starts_line(text, offset) {
+        return None;
+    }
+    let at = line_start(text, offset);
+    let indent = indent_at(text, offset);
+    let nl = eol(text);
+    let mut body = String::new();
+    for line in lines {
+        body.push_str(indent);
+        body.push_str(line);
+        body.push_str(nl);
+    }
+    Some(Edit {
+        path: path.into(),
+        span: at..at,
+        replacement: body,
+    })
+}
+
 /// A new list entry and the comment to put after it (multi-line lists only).
 pub struct Entry {
     /// Entry text, e.g. `spec[0].template[0].spec[0].dns_config` or `"nfsvers=4"`.

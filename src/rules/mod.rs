@@ -4,15 +4,20 @@
 //! an *instance* gives it an id, a severity and parameters. Packs under `rules/` list
 //! instances, so users add rules without touching Rust.
 
+pub mod block_pvc;
 pub mod docs_cochange;
 mod emit;
 pub mod exports_fsid;
 pub mod forbidden_value;
+pub mod image_tag;
 pub mod inline_nfs_volume;
 pub mod keel_lifecycle;
 pub mod lifecycle;
 pub mod lifecycle_ignore;
 pub mod nfs_mount_options;
+pub mod pods;
+pub mod rwo_recreate;
+pub mod simple;
 pub mod storage_class;
 
 pub use emit::{Condition, Deferred, Emitter};
@@ -178,6 +183,36 @@ pub const KINDS: &[Kind] = &[
         name: "docs-cochange",
         description: "a change to a stack or module must also touch the docs that mention it (change-scoped)",
         build: |p| Ok(Box::new(docs_cochange::DocsCochange::new(params(p)?)?)),
+    },
+    Kind {
+        name: "image-tag",
+        description: "container images carry an explicit, non-moving tag (optionally an exact version for chosen images)",
+        build: |p| Ok(Box::new(image_tag::ImageTag::new(params(p)?))),
+    },
+    Kind {
+        name: "block-pvc-settings",
+        description: "claims on block storage classes set given arguments and annotations",
+        build: |p| Ok(Box::new(block_pvc::BlockPvcSettings::new(params(p)?))),
+    },
+    Kind {
+        name: "rwo-recreate",
+        description: "deployments mounting a ReadWriteOnce block-storage claim use the Recreate strategy",
+        build: |p| Ok(Box::new(rwo_recreate::RwoRecreate::new(params(p)?))),
+    },
+    Kind {
+        name: "required-attribute",
+        description: "resources of given types set an argument",
+        build: |p| Ok(Box::new(simple::RequiredAttribute::new(params(p)?))),
+    },
+    Kind {
+        name: "manifest-field",
+        description: "kubernetes_manifest objects of given kinds set a field to an allowed value",
+        build: |p| Ok(Box::new(simple::ManifestField::new(params(p)?))),
+    },
+    Kind {
+        name: "import-block",
+        description: "reports import {} blocks, which are deleted after the apply that used them",
+        build: |p| Ok(Box::new(simple::ImportBlock::new(params(p)?))),
     },
 ];
 
