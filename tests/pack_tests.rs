@@ -32,6 +32,7 @@ fn shipped_pack_tests_pass() {
         "kyverno-failure-policy-ignore",
         "vpa-initial-mode",
         "import-block-transient",
+        "container-resources-explicit",
     ] {
         assert!(
             stdout.contains(&format!(

@@ -5,6 +5,7 @@
 //! instances, so users add rules without touching Rust.
 
 pub mod block_pvc;
+pub mod container_resources;
 pub mod docs_cochange;
 mod emit;
 pub mod exports_fsid;
@@ -208,6 +209,11 @@ pub const KINDS: &[Kind] = &[
         name: "manifest-field",
         description: "kubernetes_manifest objects of given kinds set a field to an allowed value",
         build: |p| Ok(Box::new(simple::ManifestField::new(params(p)?))),
+    },
+    Kind {
+        name: "container-resources",
+        description: "containers set required resource requests and limits, and no forbidden limits",
+        build: |p| Ok(Box::new(container_resources::ContainerResources::new(params(p)?))),
     },
     Kind {
         name: "import-block",
