@@ -194,6 +194,7 @@ impl AuditReport {
 struct Loaded {
     file: SourceFile,
     hcl: Option<HclFile>,
+    yaml: Option<crate::syntax::yaml::YamlFile>,
     parse_error: Option<ParseError>,
 }
 
@@ -336,6 +337,7 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
         all_ids: &all_ids,
         today: time::OffsetDateTime::now_utc().date(),
         want_fixes: opts.with_fixes,
+        want_yaml: rules.iter().any(|r| r.check.wants_yaml()),
     };
     let outputs: Vec<DirOutput> = dirs
         .into_par_iter()
@@ -505,6 +507,7 @@ struct DirEnv<'a> {
     all_ids: &'a BTreeSet<String>,
     today: time::Date,
     want_fixes: bool,
+    want_yaml: bool,
 }
 
 /// One audited file after its parse tree is gone.
@@ -531,7 +534,7 @@ fn audit_dir(env: &DirEnv, files: &[(PathBuf, bool)]) -> DirOutput {
     let mut out = DirOutput::default();
     let mut loaded = Vec::with_capacity(files.len());
     for (abs, scoped) in files {
-        match (load(env.root, abs, env.overlay), scoped) {
+        match (load(env.root, abs, env.overlay, env.want_yaml), scoped) {
             (Ok(l), _) => loaded.push((l, *scoped)),
             (Err(s), true) => out.skipped.push(s),
             (Err(_), false) => {}
@@ -549,6 +552,7 @@ fn audit_dir(env: &DirEnv, files: &[(PathBuf, bool)]) -> DirOutput {
         let ctx = FileContext {
             file: &l.file,
             hcl: l.hcl.as_ref(),
+            yaml: l.yaml.as_ref(),
             repo: &index,
             want_fixes: env.want_fixes,
         };
@@ -648,6 +652,7 @@ fn load(
     root: &Path,
     abs: &Path,
     overlay: Option<&HashMap<PathBuf, String>>,
+    want_yaml: bool,
 ) -> Result<Loaded, Skipped> {
     let rel = workspace::relative(root, abs);
     let bytes = match overlay.and_then(|o| o.get(abs)) {
@@ -672,9 +677,26 @@ fn load(
     } else {
         (None, None)
     };
+    let (yaml, parse_error) = if want_yaml && file.kind == FileKind::Yaml {
+        let mut parsed = crate::syntax::yaml::parse(&file.text);
+        // The first broken document is reported; the others are still checked.
+        let error = (!parsed.errors.is_empty()).then(|| {
+            let e = parsed.errors.remove(0);
+            ParseError {
+                message: format!("YAML document does not parse: {}", e.message),
+                line: e.line,
+                column: e.column,
+                offset: e.offset,
+            }
+        });
+        (Some(parsed), error.or(parse_error))
+    } else {
+        (None, parse_error)
+    };
     Ok(Loaded {
         file,
         hcl,
+        yaml,
         parse_error,
     })
 }
@@ -694,10 +716,17 @@ fn parse_error_finding(file: &SourceFile, err: &ParseError, severity: Severity) 
         ..Finding::new(
             "parse-error".into(),
             severity,
-            format!(
-                "could not parse HCL: {}; this file was not audited",
-                err.message
-            ),
+            if file.kind == FileKind::Yaml {
+                format!(
+                    "could not parse YAML: {}; that document was not audited (the others were)",
+                    err.message.trim_start_matches("YAML document does not parse: ")
+                )
+            } else {
+                format!(
+                    "could not parse HCL: {}; this file was not audited",
+                    err.message
+                )
+            },
             Location::new(file, start..end),
         )
     }

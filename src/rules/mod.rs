@@ -36,6 +36,9 @@ pub struct FileContext<'a> {
     pub file: &'a SourceFile,
     /// Its parsed HCL, when it is an HCL file that parsed.
     pub hcl: Option<&'a HclFile>,
+    /// Its parsed YAML documents, when it is a YAML file and a rule that runs reads YAML
+    /// structure ([`Check::wants_yaml`]).
+    pub yaml: Option<&'a crate::syntax::yaml::YamlFile>,
     /// Facts gathered from the file's module directory (locals, variables, namespaces).
     pub repo: &'a RepoIndex<'a>,
     /// Whether fixes must be complete (re-aligned, minimal) because a report or `--fix`
@@ -77,6 +80,12 @@ pub trait Check: Send + Sync {
     /// wrong with it. Most kinds only make sense on source files and keep this default.
     fn check_live(&self, _object: &crate::live::LiveObject) -> Vec<String> {
         Vec::new()
+    }
+
+    /// Whether the kind reads YAML documents (Kubernetes and Flux manifests): YAML files are
+    /// only parsed, and their syntax errors only reported, when a running rule does.
+    fn wants_yaml(&self) -> bool {
+        false
     }
 
     /// Whether the kind judges a change (`--staged`, `--base`, `--commits`) rather than

@@ -2,3 +2,4 @@
 
 pub mod comments;
 pub mod hcl;
+pub mod yaml;
