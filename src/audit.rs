@@ -300,6 +300,17 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
         .collect();
     skipped.extend(
         walked
+            .non_utf8_names
+            .iter()
+            .filter(|p| in_scope(&root.join(p)))
+            .map(|p| Skipped {
+                path: p.clone(),
+                reason: SkipReason::NonUtf8,
+                detail: Some("the file name is not UTF-8".into()),
+            }),
+    );
+    skipped.extend(
+        walked
             .errors
             .iter()
             .filter(|(p, _)| in_scope(&root.join(p)))

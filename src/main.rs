@@ -13,16 +13,38 @@ fn main() {
             std::process::exit(code);
         }
     };
-    // A bug must still honour the exit-code contract (2 = internal error), not abort with 101.
-    let outcome = std::panic::catch_unwind(|| match &cli.command {
-        Command::Audit(args) => commands::audit(args),
-        Command::Rules(args) => commands::rules(args),
-        Command::Drift(args) => commands::drift::run(args),
-        Command::Inventory(args) => commands::inventory::run(args),
-        Command::Baseline(args) => commands::baseline::run(args),
-        Command::Test(args) => infra_audit::packtest::run(&args.dir)
-            .map(|results| infra_audit::packtest::report(&results)),
-    });
+    // Parsers recurse (hcl-edit up to its 64-level nesting limit, serde for YAML and JSON):
+    // 10,000-deep input is rejected by those limits, but input just under them needs more
+    // stack than the 2 MiB std gives threads (a 63-deep `[for ...]` nest needs about 3 MiB in
+    // a debug build), and running out aborts the process instead of reporting a parse error.
+    // So the command runs on a thread with a large stack, and so do rayon's workers; only the
+    // pages a thread touches are committed, so this costs nothing on ordinary input.
+    // Regression test: tests/hostile.rs `deep_nesting_under_the_parser_limit_does_not_overflow`.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(STACK_SIZE)
+        .build_global();
+    let runner = std::thread::Builder::new()
+        .name("main".into())
+        .stack_size(STACK_SIZE)
+        .spawn(move || {
+            // A bug must still honour the exit-code contract (2 = internal error), not abort
+            // with 101.
+            std::panic::catch_unwind(|| match &cli.command {
+                Command::Audit(args) => commands::audit(args),
+                Command::Rules(args) => commands::rules(args),
+                Command::Drift(args) => commands::drift::run(args),
+                Command::Inventory(args) => commands::inventory::run(args),
+                Command::Baseline(args) => commands::baseline::run(args),
+                Command::Test(args) => infra_audit::packtest::run(&args.dir)
+                    .map(|results| infra_audit::packtest::report(&results)),
+            })
+        });
+    let outcome = match runner {
+        Ok(handle) => handle.join().unwrap_or_else(Err),
+        Err(err) => Ok(Err(anyhow::anyhow!(
+            "cannot start the worker thread: {err}"
+        ))),
+    };
     match outcome {
         Ok(Ok(code)) => std::process::exit(code),
         Ok(Err(err)) => {
@@ -35,6 +57,10 @@ fn main() {
         }
     }
 }
+
+/// Stack size of the command thread and of rayon's workers (see `main`): five times what
+/// the deepest input the parsers accept needs in a debug build.
+const STACK_SIZE: usize = 16 * 1024 * 1024;
 
 /// The system allocator spends a quarter of an audit's time in malloc/free (hcl-edit builds
 /// many small nodes); mimalloc is much faster at exactly that.

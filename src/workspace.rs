@@ -45,6 +45,9 @@ pub struct WalkResult {
     pub skipped_dirs: Vec<String>,
     /// Entries that could not be read (permission denied, broken links), with the reason.
     pub errors: Vec<(String, String)>,
+    /// Files and directories whose repo-relative path is not UTF-8 (lossy, repo-relative),
+    /// left out: see [`walk`].
+    pub non_utf8_names: Vec<String>,
 }
 
 /// Repo-relative, `/`-separated form of `path`.
@@ -68,6 +71,7 @@ pub fn globset(patterns: &[String]) -> Result<GlobSet> {
 enum Entry {
     File(PathBuf),
     SkippedDir(PathBuf),
+    NonUtf8Name(PathBuf),
     Error(String, String),
 }
 
@@ -101,6 +105,16 @@ pub fn walk(root: &Path, scan: &Path, exclude: &GlobSet) -> WalkResult {
                     }
                 };
                 let path = entry.path();
+                // Reports, fixes and suppressions name files by their repo-relative path as
+                // a string; a name that is not UTF-8 has no faithful string form (lossy
+                // conversion can even map two files to one name, and `--fix` wrote to a
+                // path that did not exist). Such files and directories are left out and
+                // listed, like files whose content is not UTF-8.
+                // Regression test: tests/hostile.rs `non_utf8_file_names_are_skipped_and_fix_still_works`.
+                if path.strip_prefix(&root).is_ok_and(|r| r.to_str().is_none()) {
+                    let _ = tx.send(Entry::NonUtf8Name(path.to_path_buf()));
+                    return WalkState::Skip;
+                }
                 let rel = relative(&root, path);
                 if !rel.is_empty() && exclude.is_match(&rel) {
                     return WalkState::Skip;
@@ -126,12 +140,14 @@ pub fn walk(root: &Path, scan: &Path, exclude: &GlobSet) -> WalkResult {
         match entry {
             Entry::File(p) => result.files.push(p),
             Entry::SkippedDir(p) => result.skipped_dirs.push(relative(root, &p)),
+            Entry::NonUtf8Name(p) => result.non_utf8_names.push(relative(root, &p)),
             Entry::Error(p, e) => result.errors.push((p, e)),
         }
     }
     result.files.sort();
     result.skipped_dirs.sort();
     result.errors.sort();
+    result.non_utf8_names.sort();
     result
 }
 

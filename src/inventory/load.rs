@@ -56,9 +56,33 @@ impl std::fmt::Display for Unreadable {
 }
 
 impl RepoFiles {
-    /// Reads a repo-relative file as text.
+    /// Reads a repo-relative file as text; never through a symlink leading out of the
+    /// repository.
     pub fn read(&self, rel: &str) -> Result<SourceFile, Unreadable> {
         let abs = self.root.join(rel);
+        // `rel` is lexically inside the repository (see `normalize`), but a symlink on the
+        // way (`file("leak.txt")` with `leak.txt -> /etc/...`) could still lead out of it,
+        // and the inventory printed that file's content. Walked files are never reached
+        // through a symlink (the walk does not follow them), so only other paths are
+        // resolved. Regression test: tests/hostile.rs `symlinks_never_lead_out_of_the_repo`.
+        let walked = self
+            .files
+            .binary_search_by(|f| Path::new(f.as_str()).cmp(Path::new(rel)))
+            .is_ok();
+        if !walked {
+            match abs.canonicalize() {
+                Ok(real) if !real.starts_with(&self.root) => {
+                    return Err(Unreadable::Opaque(
+                        "a symlink leading out of the repository".into(),
+                    ))
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(Unreadable::Missing)
+                }
+                Err(e) => return Err(Unreadable::Error(e.to_string())),
+                Ok(_) => {}
+            }
+        }
         let bytes = match std::fs::read(&abs) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Unreadable::Missing),
@@ -158,7 +182,7 @@ pub fn parse_dir(repo: &RepoFiles, dir: &str, paths: &[String]) -> ParsedDir {
                 continue;
             }
         };
-        match hcl_edit::parser::parse_body(&file.text) {
+        match crate::syntax::hcl::parse_body(&file.text) {
             Ok(body) => out.files.push(ParsedFile {
                 file,
                 hcl: HclFile {

@@ -225,6 +225,12 @@ pub fn declared(root: &Path, exclude: &GlobSet) -> Result<Declared> {
             .iter()
             .map(|(path, e)| Note::file(path, format!("not read: {e}"))),
     );
+    out.notes.extend(
+        walked
+            .non_utf8_names
+            .iter()
+            .map(|path| Note::file(path, "not read: the file name is not UTF-8")),
+    );
     let manifests = yaml::declare(&repo, &tf_dirs);
     for o in outputs.into_iter().chain([manifests]) {
         out.objects.extend(o.objects);

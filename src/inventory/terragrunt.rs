@@ -131,7 +131,7 @@ fn unknowable(path: String, why: String) -> Terragrunt {
 
 fn parse(repo: &RepoFiles, path: &str) -> Result<Config, String> {
     let file = repo.read(path).map_err(|e| format!("is {e}"))?;
-    let body = hcl_edit::parser::parse_body(&file.text)
+    let body = crate::syntax::hcl::parse_body(&file.text)
         .map_err(|e| format!("does not parse: {}", e.message()))?;
     Ok(Config {
         dir: dir_of(path).to_string(),

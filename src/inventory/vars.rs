@@ -46,7 +46,7 @@ pub fn read_var_file(repo: &RepoFiles, path: &str) -> VarFile {
             _ => Err(Unreadable::Error("not a JSON object".into())),
         };
     }
-    let body = hcl_edit::parser::parse_body(&file.text).map_err(|e| {
+    let body = crate::syntax::hcl::parse_body(&file.text).map_err(|e| {
         Unreadable::Error(format!(
             "does not parse (line {}): {}",
             e.location().line(),

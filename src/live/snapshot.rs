@@ -44,6 +44,10 @@ pub fn from_snapshots(paths: &[PathBuf]) -> Result<LiveInventory> {
 /// Adds the items of one List file to `inventory`.
 fn read_list(path: &Path, text: &str, inventory: &mut LiveInventory) -> Result<()> {
     let shown = path.display();
+    // PowerShell's `Out-File -Encoding utf8` starts the file with a byte order mark, which
+    // serde_json rejects as "expected value at line 1 column 1" on a file that looks fine.
+    // Regression test: tests/hostile.rs `snapshot_that_is_not_a_list_exits_2`.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let value: Value = serde_json::from_str(text).map_err(|e| {
         anyhow::anyhow!(
             "{shown}:{}:{}: snapshot is not valid JSON: {e}",

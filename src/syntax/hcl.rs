@@ -73,9 +73,21 @@ pub struct ParseError {
     pub offset: usize,
 }
 
+/// Parses an HCL body, accepting a leading UTF-8 byte order mark as Terraform does (since
+/// hashicorp/terraform#19715; Windows editors write one) where hcl-edit rejects it with
+/// "unexpected token" at 1:1, which left such files unaudited. The mark is replaced by three
+/// spaces, so every span still indexes the original text (with its mark, which `--fix`
+/// keeps). Regression test: tests/hostile.rs `utf8_bom_is_accepted_and_kept_by_fix`.
+pub fn parse_body(text: &str) -> Result<Body, hcl_edit::parser::Error> {
+    match text.strip_prefix('\u{feff}') {
+        Some(rest) => hcl_edit::parser::parse_body(&format!("   {rest}")),
+        None => hcl_edit::parser::parse_body(text),
+    }
+}
+
 /// Parses HCL text and indexes its literals and comments.
 pub fn parse(text: &str) -> Result<HclFile, ParseError> {
-    let body = hcl_edit::parser::parse_body(text).map_err(|e| ParseError {
+    let body = parse_body(text).map_err(|e| ParseError {
         message: e.message().to_string(),
         line: e.location().line(),
         column: e.location().column(),
@@ -443,6 +455,14 @@ resource "kubernetes_deployment" "app" {
             normalized_text(SRC, first).unwrap(),
             "spec[0].template[0].spec[0].dns_config"
         );
+    }
+
+    #[test]
+    fn a_leading_bom_is_ignored_and_spans_index_the_original() {
+        let text = "\u{feff}locals { a = \"x\" }\n";
+        let f = parse(text).unwrap();
+        assert_eq!(&text[f.literals[0].span.clone()], "\"x\"");
+        assert!(parse("locals {}\n\u{feff}").is_err(), "only at the start");
     }
 
     #[test]
