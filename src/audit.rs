@@ -337,6 +337,16 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
                 .push((abs.clone(), scoped));
         }
     }
+    let want_yaml = rules.iter().any(|r| r.check.wants_yaml());
+    let flux = want_yaml.then(|| {
+        let yaml_files: Vec<(String, PathBuf)> = walked
+            .files
+            .iter()
+            .map(|abs| (workspace::relative(&root, abs), abs.clone()))
+            .filter(|(rel, _)| FileKind::from_path(rel) == FileKind::Yaml)
+            .collect();
+        crate::flux_facts::FluxFacts::collect(&yaml_files, opts.overlay.as_deref())
+    });
     let env = DirEnv {
         root: &root,
         rules: &rules,
@@ -348,7 +358,8 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
         all_ids: &all_ids,
         today: time::OffsetDateTime::now_utc().date(),
         want_fixes: opts.with_fixes,
-        want_yaml: rules.iter().any(|r| r.check.wants_yaml()),
+        want_yaml,
+        flux: flux.as_ref(),
     };
     let outputs: Vec<DirOutput> = dirs
         .into_par_iter()
@@ -519,6 +530,7 @@ struct DirEnv<'a> {
     today: time::Date,
     want_fixes: bool,
     want_yaml: bool,
+    flux: Option<&'a crate::flux_facts::FluxFacts>,
 }
 
 /// One audited file after its parse tree is gone.
@@ -564,6 +576,7 @@ fn audit_dir(env: &DirEnv, files: &[(PathBuf, bool)]) -> DirOutput {
             file: &l.file,
             hcl: l.hcl.as_ref(),
             yaml: l.yaml.as_ref(),
+            flux: env.flux,
             repo: &index,
             want_fixes: env.want_fixes,
         };
@@ -730,7 +743,8 @@ fn parse_error_finding(file: &SourceFile, err: &ParseError, severity: Severity) 
             if file.kind == FileKind::Yaml {
                 format!(
                     "could not parse YAML: {}; that document was not audited (the others were)",
-                    err.message.trim_start_matches("YAML document does not parse: ")
+                    err.message
+                        .trim_start_matches("YAML document does not parse: ")
                 )
             } else {
                 format!(

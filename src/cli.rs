@@ -37,6 +37,8 @@ pub enum Command {
     /// Accept the current findings of a legacy repository, and keep that list up to date.
     #[command(after_help = BASELINE_EXIT_CODES)]
     Baseline(BaselineArgs),
+    /// Write a commented .infra-audit.toml naming the packs for the repository found.
+    Init(InitArgs),
     /// Run the test cases kept beside rule packs (<DIR>/<pack>/tests/<rule-id>/{pass,fail}).
     #[command(after_help = TEST_EXIT_CODES)]
     Test(TestArgs),
@@ -46,6 +48,17 @@ const TEST_EXIT_CODES: &str = "Exit codes:
   0  every rule's tests passed
   1  a test failed (listed)
   2  usage or internal error, an unreadable pack, or a malformed expected.txt";
+
+/// `infra-audit init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Any path in the repository; the file is written at its root.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Replace an existing .infra-audit.toml.
+    #[arg(long)]
+    pub force: bool,
+}
 
 /// `infra-audit test`.
 #[derive(Debug, Args)]

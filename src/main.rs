@@ -35,6 +35,7 @@ fn main() {
                 Command::Drift(args) => commands::drift::run(args),
                 Command::Inventory(args) => commands::inventory::run(args),
                 Command::Baseline(args) => commands::baseline::run(args),
+                Command::Init(args) => commands::init::run(args),
                 Command::Test(args) => infra_audit::packtest::run(&args.dir)
                     .map(|results| infra_audit::packtest::report(&results)),
             })

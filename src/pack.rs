@@ -10,13 +10,13 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 /// Packs shipped inside the binary: `(name, YAML text)`.
-pub const BUILTIN_PACKS: &[(&str, &str)] = &[(
-    "terragrunt-homelab",
-    include_str!("../rules/terragrunt-homelab.yaml"),
-)];
-
-/// The pack used when no config names one.
-pub const DEFAULT_PACKS: &[&str] = &["terragrunt-homelab"];
+pub const BUILTIN_PACKS: &[(&str, &str)] = &[
+    (
+        "terragrunt-homelab",
+        include_str!("../rules/terragrunt-homelab.yaml"),
+    ),
+    ("flux-gitops", include_str!("../rules/flux-gitops.yaml")),
+];
 
 /// A pack file.
 #[derive(Debug, Deserialize)]
@@ -73,16 +73,18 @@ pub struct LoadedRules {
     pub mutations: Vec<crate::drift::Mutation>,
 }
 
-/// Loads the packs named by the config (or the defaults) and builds every enabled rule,
+/// Loads the packs named by the config (or, without one, those matching the repository
+/// kind: [`crate::detect`]) and builds every enabled rule,
 /// applying the config's overrides.
 pub fn load_rules(root: &Path, config: &Config) -> Result<LoadedRules> {
     let names: Vec<String> = config
         .packs
         .clone()
-        .unwrap_or_else(|| DEFAULT_PACKS.iter().map(|s| s.to_string()).collect());
+        .unwrap_or_else(|| crate::detect::detect(root).packs());
     let mut rules = Vec::new();
     let mut mutations = Vec::new();
     let mut seen = BTreeSet::new();
+    let mut kinds_by_id: std::collections::BTreeMap<String, String> = Default::default();
     for name in &names {
         let (origin, text) =
             match BUILTIN_PACKS.iter().find(|(n, _)| n == name) {
@@ -102,10 +104,25 @@ pub fn load_rules(root: &Path, config: &Config) -> Result<LoadedRules> {
             };
         let pack = parse(&origin, &text)?;
         mutations.extend(pack.mutations);
+        let mut in_this_pack = BTreeSet::new();
         for inst in pack.rules {
-            if !seen.insert(inst.id.clone()) {
+            if !in_this_pack.insert(inst.id.clone()) {
                 bail!("rule pack {origin}: rule id `{}` is defined twice", inst.id);
             }
+            if let Some(first) = kinds_by_id.get(&inst.id) {
+                // The same id in two packs means the same intent (`image-tag-pinned` in the
+                // Terragrunt and the Flux pack): the first pack listed wins.
+                if *first != inst.kind {
+                    bail!(
+                        "rule pack {origin}: rule `{}` has kind `{}` here but `{first}` in an earlier pack",
+                        inst.id,
+                        inst.kind
+                    );
+                }
+                continue;
+            }
+            kinds_by_id.insert(inst.id.clone(), inst.kind.clone());
+            seen.insert(inst.id.clone());
             let over = config.rules.get(&inst.id);
             if over.and_then(|o| o.enabled) == Some(false) {
                 continue;

@@ -3,6 +3,7 @@
 pub mod baseline;
 mod changes;
 pub mod drift;
+pub mod init;
 pub mod inventory;
 
 use crate::audit::{self, AuditOptions};

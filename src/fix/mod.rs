@@ -10,6 +10,7 @@ mod align;
 pub mod text;
 mod write;
 pub use write::atomic as write_atomic;
+pub use write::atomic_new as write_atomic_new;
 
 use crate::audit::{self, AuditOptions, AuditReport};
 use crate::finding::{Applicability, Edit, Finding, Fix};

@@ -25,6 +25,21 @@ pub fn atomic(path: &Path, text: &str) -> Result<()> {
     Ok(())
 }
 
+/// Creates (or replaces) `path` with `text` through a temporary file renamed into place, so
+/// an interrupted run never leaves a half-written file.
+pub fn atomic_new(path: &Path, text: &str) -> Result<()> {
+    let dir = path.parent().context("file has no parent directory")?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".infra-audit-new")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;

@@ -23,7 +23,7 @@ mod scope;
 mod terragrunt;
 mod value;
 mod vars;
-mod yaml;
+pub(crate) mod yaml;
 
 use crate::finding::Location;
 use crate::index::{IndexedFile, RepoIndex, Value};

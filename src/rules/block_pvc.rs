@@ -111,9 +111,12 @@ impl Check for BlockPvcSettings {
             };
             for (key, want) in &self.params.attributes {
                 let current = resource.body.get_attribute(key);
-                let ok = current
-                    .and_then(|a| hcl::normalized_text(text, &a.value))
-                    .is_some_and(|v| v == *want);
+                // `false` and `"false"` are the same to Terraform; a reference is evaluated.
+                let ok = current.is_some_and(|a| {
+                    hcl::normalized_text(text, &a.value)
+                        .is_some_and(|v| v.trim_matches('"') == want)
+                        || ctx.repo.eval(dir, file, &a.value) == Value::Known(want.clone())
+                });
                 if ok {
                     continue;
                 }

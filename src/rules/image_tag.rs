@@ -38,6 +38,10 @@ pub struct Params {
     /// Image references accepted as they are (`bitnami/kubectl:latest`).
     #[serde(default)]
     pub allow: Vec<String>,
+    /// Also check YAML manifests: containers of plain workloads and of app-template
+    /// HelmReleases (`image.repository` + `image.tag`).
+    #[serde(default)]
+    pub yaml: bool,
 }
 
 /// The check.
@@ -133,8 +137,46 @@ fn example_version(parts: usize) -> String {
     ["8", "4", "3", "0"][..parts.clamp(1, 4)].join(".")
 }
 
+impl ImageTag {
+    /// The YAML extractor: plain manifests and app-template controllers.
+    fn check_yaml(&self, ctx: &FileContext, out: &mut Emitter) {
+        let Some(yaml) = ctx.yaml else { return };
+        for doc in &yaml.docs {
+            for w in super::manifests::workloads(doc) {
+                for c in &w.containers {
+                    let Some((image, node)) = &c.image else {
+                        continue;
+                    };
+                    // Flux substitutes `${VAR}` at apply time: decided elsewhere.
+                    if image.contains("${") {
+                        continue;
+                    }
+                    if let Some(message) = self.problem(image) {
+                        let what = if w.chart {
+                            "app-template controller"
+                        } else {
+                            w.kind.as_str()
+                        };
+                        out.violation(
+                            node.span.clone(),
+                            format!("container `{}` of {what} `{}`: {message}", c.name, w.name),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
 impl Check for ImageTag {
+    fn wants_yaml(&self) -> bool {
+        self.params.yaml
+    }
+
     fn check(&self, ctx: &FileContext, out: &mut Emitter) {
+        if self.params.yaml {
+            self.check_yaml(ctx, out);
+        }
         let Some(hcl_file) = ctx.hcl else { return };
         let file = ctx.file;
         let dir = dir_of(&file.path);

@@ -15,11 +15,13 @@ pub mod inline_nfs_volume;
 pub mod keel_lifecycle;
 pub mod lifecycle;
 pub mod lifecycle_ignore;
+pub mod manifests;
 pub mod nfs_mount_options;
 pub mod pods;
 pub mod rwo_recreate;
 pub mod simple;
 pub mod storage_class;
+pub mod yaml_rules;
 
 pub use emit::{Condition, Deferred, Emitter};
 
@@ -39,6 +41,9 @@ pub struct FileContext<'a> {
     /// Its parsed YAML documents, when it is a YAML file and a rule that runs reads YAML
     /// structure ([`Check::wants_yaml`]).
     pub yaml: Option<&'a crate::syntax::yaml::YamlFile>,
+    /// Flux facts of the whole repository (Kustomizations, variables, claims), when YAML
+    /// is read.
+    pub flux: Option<&'a crate::flux_facts::FluxFacts>,
     /// Facts gathered from the file's module directory (locals, variables, namespaces).
     pub repo: &'a RepoIndex<'a>,
     /// Whether fixes must be complete (re-aligned, minimal) because a report or `--fix`
@@ -223,6 +228,60 @@ pub const KINDS: &[Kind] = &[
         name: "container-resources",
         description: "containers set required resource requests and limits, and no forbidden limits",
         build: |p| Ok(Box::new(container_resources::ContainerResources::new(params(p)?))),
+    },
+    Kind {
+        name: "yaml-document-start",
+        description: "YAML files start with the document marker `---`",
+        build: |p| {
+            params::<yaml_rules::NoParams>(p)?;
+            Ok(Box::new(yaml_rules::DocumentStart))
+        },
+    },
+    Kind {
+        name: "schema-directive",
+        description: "`# yaml-language-server: $schema=` sits on the line right after every `---`",
+        build: |p| {
+            params::<yaml_rules::NoParams>(p)?;
+            Ok(Box::new(yaml_rules::SchemaDirective))
+        },
+    },
+    Kind {
+        name: "yaml-forbidden-kind",
+        description: "objects of given kinds are not committed as plain YAML manifests",
+        build: |p| Ok(Box::new(yaml_rules::ForbiddenKind::new(params(p)?))),
+    },
+    Kind {
+        name: "yaml-field",
+        description: "a field of objects of given kinds never holds given values",
+        build: |p| Ok(Box::new(yaml_rules::Field::new(params(p)?))),
+    },
+    Kind {
+        name: "yaml-workload",
+        description: "checks on YAML workloads, plain manifests and app-template controllers alike",
+        build: |p| Ok(Box::new(yaml_rules::Workload::new(params(p)?))),
+    },
+    Kind {
+        name: "kustomization-sorted",
+        description: "`resources:` of a kustomization.yaml is in alphabetical order",
+        build: |p| {
+            params::<yaml_rules::NoParams>(p)?;
+            Ok(Box::new(yaml_rules::KustomizationSorted))
+        },
+    },
+    Kind {
+        name: "namespace-inheritance",
+        description: "app resources omit metadata.namespace; Flux Kustomizations set spec.targetNamespace",
+        build: |p| Ok(Box::new(yaml_rules::NamespaceInheritance::new(params(p)?))),
+    },
+    Kind {
+        name: "literal-domain",
+        description: "host names use the domain placeholder instead of the literal public domain",
+        build: |p| Ok(Box::new(yaml_rules::LiteralDomain::new(params(p)?))),
+    },
+    Kind {
+        name: "yaml-indentation",
+        description: "block mappings are indented by a fixed width",
+        build: |p| Ok(Box::new(yaml_rules::Indentation::new(params(p)?))),
     },
     Kind {
         name: "import-block",

@@ -27,6 +27,10 @@ pub struct Params {
     /// Resource types held to the rule.
     #[serde(default = "default_types")]
     pub resource_types: Vec<String>,
+    /// Also check YAML Deployments and app-template controllers, whose claims are
+    /// ReadWriteOnce by their access mode (resolved through Flux variables).
+    #[serde(default)]
+    pub yaml: bool,
 }
 
 fn default_types() -> Vec<String> {
@@ -151,7 +155,18 @@ impl RwoRecreate {
 }
 
 impl Check for RwoRecreate {
+    fn wants_yaml(&self) -> bool {
+        self.params.yaml
+    }
+
     fn check(&self, ctx: &FileContext, out: &mut Emitter) {
+        if self.params.yaml {
+            for doc in ctx.yaml.into_iter().flat_map(|y| y.docs.iter()) {
+                for w in super::manifests::workloads(doc) {
+                    super::yaml_rules::rwo_recreate(ctx, &w, out);
+                }
+            }
+        }
         let Some(hcl_file) = ctx.hcl else { return };
         let file = ctx.file;
         let text = file.text.as_str();
@@ -169,9 +184,12 @@ impl Check for RwoRecreate {
                 continue;
             };
             let strategy = hcl::block(&spec.body, "strategy");
-            let strategy_type = strategy
-                .and_then(|s| hcl::attr(&s.body, "type"))
-                .and_then(hcl::literal_str);
+            let type_expr = strategy.and_then(|s| hcl::attr(&s.body, "type"));
+            let evaluated = type_expr.map(|e| ctx.repo.eval(dir_of(&file.path), file, e));
+            let strategy_type = match &evaluated {
+                Some(Value::Known(t)) => Some(t.clone()),
+                _ => None,
+            };
             if strategy_type.as_deref() == Some("Recreate") {
                 continue;
             }

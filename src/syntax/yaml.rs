@@ -474,6 +474,9 @@ mod tests {
         // The parser's own limit (or ours, whichever comes first): an error, no crash.
         assert!(f.docs.is_empty());
         let m = &f.errors[0].message;
-        assert!(m.contains("nested deeper") || m.contains("recursion limit"), "{m}");
+        assert!(
+            m.contains("nested deeper") || m.contains("recursion limit"),
+            "{m}"
+        );
     }
 }

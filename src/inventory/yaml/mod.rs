@@ -10,9 +10,9 @@
 //! workflows, compose files and Helm values yield neither objects nor notes.
 
 mod docs;
-mod flux;
+pub(crate) mod flux;
 mod manifest;
-mod subst;
+pub(crate) mod subst;
 
 use super::load::{dir_of, RepoFiles};
 use super::{Declared, Note};
