@@ -41,6 +41,30 @@ fn shipped_pack_tests_pass() {
             "{rule} not tested: {stdout}"
         );
     }
+    for rule in [
+        "image-tag-pinned",
+        "rwo-deployment-recreate",
+        "statefulset-not-recreate",
+        "run-as-non-root",
+        "drop-all-capabilities",
+        "no-raw-secret",
+        "no-raw-configmap",
+        "no-loadbalancer-service",
+        "no-substitutefrom-secret",
+        "kustomization-resources-sorted",
+        "schema-directive-placement",
+        "yaml-document-start",
+        "no-namespace-in-app-resources",
+        "no-literal-domain",
+        "yaml-indentation",
+    ] {
+        assert!(
+            stdout.contains(&format!(
+                "PASS  flux-gitops/{rule}  (pass: 0 findings, fail: "
+            )),
+            "{rule} not tested: {stdout}"
+        );
+    }
     assert!(stdout.trim_end().ends_with(" passed, 0 failed"), "{stdout}");
 }
 

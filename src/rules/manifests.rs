@@ -15,8 +15,11 @@ pub struct YContainer<'a> {
     pub image: Option<(String, &'a Node)>,
     /// `securityContext` of the container.
     pub security: Option<&'a Node>,
-    /// The container's node.
+    /// Where a finding about the container points: its list item (plain) or its key
+    /// (app-template).
     pub node: &'a Node,
+    /// The container's mapping.
+    pub map: &'a Node,
 }
 
 /// A volume claim a workload mounts.
@@ -122,6 +125,7 @@ fn plain<'a>(root: &'a Node, kind: &str) -> Option<YWorkload<'a>> {
                         .and_then(|i| i.as_str().map(|s| (s.to_string(), i))),
                     security: c.get("securityContext"),
                     node: c,
+                    map: c,
                 });
             }
         }
@@ -207,6 +211,7 @@ fn app_template(root: &Node) -> Vec<YWorkload<'_>> {
                     image,
                     security: c.get("securityContext"),
                     node: ck,
+                    map: c,
                 });
             }
         }

@@ -383,7 +383,10 @@ impl Check for Workload {
                             if !ok {
                                 let at = c
                                     .security
-                                    .and_then(|s| s.get("runAsUser").or(s.get("runAsNonRoot")))
+                                    .and_then(|s| {
+                                        s.key_node("runAsUser").or(s.key_node("runAsNonRoot"))
+                                    })
+                                    .or(c.map.key_node("securityContext"))
                                     .unwrap_or(c.node);
                                 out.violation(at.span.clone(), format!("container `{}` of {} may run as root: set `runAsNonRoot: true` and a non-zero `runAsUser` (container or pod securityContext)", c.name, who(&w)));
                             }
@@ -398,7 +401,12 @@ impl Check for Workload {
                                 })
                             });
                             if !all {
-                                let at = drop.or(c.security).unwrap_or(c.node);
+                                let at = c
+                                    .security
+                                    .and_then(|s| s.get("capabilities"))
+                                    .and_then(|caps| caps.key_node("drop"))
+                                    .or(c.map.key_node("securityContext"))
+                                    .unwrap_or(c.node);
                                 out.violation(at.span.clone(), format!("container `{}` of {} does not drop all capabilities: set `securityContext.capabilities.drop: [ALL]`", c.name, who(&w)));
                             }
                         }
@@ -599,7 +607,17 @@ impl Check for NamespaceInheritance {
                     .api_version()
                     .is_some_and(|a| a.starts_with("kustomize.toolkit.fluxcd.io/"));
             if flux_ks {
-                if root.path(&["spec", "targetNamespace"]).is_none() {
+                // Only Kustomizations that apply an app's resources (`spec.path` ends in the
+                // app directory): cluster-level ones apply namespaces and other
+                // Kustomizations, which carry their own namespaces.
+                let applies_app = root
+                    .path(&["spec", "path"])
+                    .and_then(Node::as_str)
+                    .is_some_and(|p| {
+                        p.trim_end_matches('/').rsplit('/').next()
+                            == Some(self.params.app_dir.as_str())
+                    });
+                if applies_app && root.path(&["spec", "targetNamespace"]).is_none() {
                     if let Some(span) = kind_span(doc) {
                         out.violation(span, format!("Flux Kustomization `{}` does not set `spec.targetNamespace`: the app's resources omit their namespace and inherit it from here", doc.name().unwrap_or("?")));
                     }
