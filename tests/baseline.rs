@@ -13,8 +13,8 @@ const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/terragrunt-
 
 /// Every finding of the fixture, per rule (EXPECTED.md).
 const FIXTURE_ENTRIES: &str =
-    "30 entries (hardcoded-nfs-server 3, import-block-transient 1, inline-nfs-volume 1, \
-keel-lifecycle 3, kyverno-lifecycle 6, legacy-postgres-host 3, legacy-redis-host 2, \
+    "38 entries (block-pvc-backup-cronjob 7, critical-path-replicas 1, hardcoded-nfs-server 3, \
+import-block-transient 1, inline-nfs-volume 1, keel-lifecycle 3, kyverno-lifecycle 6, legacy-postgres-host 3, legacy-redis-host 2, \
 nfs-export-fsid 1, nfs-mount-options 3, pvc-storage-class-explicit 1, \
 sensitive-storage-class 5, unused-suppression 1)";
 
@@ -217,7 +217,7 @@ fn create_then_audit_exits_0_with_every_finding_baselined() {
     let repo = dir.path();
     let (code, before) = json(repo, &[]);
     assert_eq!(code, 1);
-    assert_eq!(found(&before).len(), 30);
+    assert_eq!(found(&before).len(), 38);
     assert_eq!(before["summary"]["baselined"], 0);
     assert_eq!(before["summary"]["baseline"], serde_json::Value::Null);
     create(repo);
@@ -232,12 +232,12 @@ fn create_then_audit_exits_0_with_every_finding_baselined() {
     for fp in &fingerprints {
         assert!(file.entries.iter().any(|e| e.fingerprint == *fp), "{fp}");
     }
-    assert_eq!(file.entries.len(), 30);
+    assert_eq!(file.entries.len(), 38);
 
     let (code, after) = json(repo, &[]);
     assert_eq!(code, 0, "{after}");
     assert_eq!(found(&after), vec![]);
-    assert_eq!(after["summary"]["baselined"], 30);
+    assert_eq!(after["summary"]["baselined"], 38);
     assert_eq!(after["summary"]["baseline"], BASELINE_FILE);
     assert_eq!(after["summary"]["exit_code"], 0);
     assert_eq!(
@@ -251,7 +251,7 @@ fn create_then_audit_exits_0_with_every_finding_baselined() {
     let files = before["summary"]["files_scanned"].as_u64().unwrap();
     assert!(
         text.starts_with(&format!(
-            "No findings in {files} files: 0 errors, 0 warnings, 0 info; 30 baselined; skipped 2 ("
+            "No findings in {files} files: 0 errors, 0 warnings, 0 info; 38 baselined; skipped 2 ("
         )),
         "{text}"
     );
@@ -259,7 +259,7 @@ fn create_then_audit_exits_0_with_every_finding_baselined() {
     // A sub-directory uses the root's baseline: only its own findings are counted.
     let (code, immich) = json(&repo.join("stacks/immich"), &[]);
     assert_eq!((code, found(&immich)), (0, vec![]));
-    assert_eq!(immich["summary"]["baselined"], 6);
+    assert_eq!(immich["summary"]["baselined"], 7);
     assert_eq!(immich["summary"]["baseline"], BASELINE_FILE);
 
     // --no-baseline shows everything again; an explicit --baseline file works anywhere.
@@ -270,10 +270,10 @@ fn create_then_audit_exits_0_with_every_finding_baselined() {
     std::fs::rename(repo.join(BASELINE_FILE), &moved).unwrap();
     let (code, explicit) = json(repo, &["--baseline", moved.to_str().unwrap()]);
     assert_eq!(code, 0);
-    assert_eq!(explicit["summary"]["baselined"], 30);
+    assert_eq!(explicit["summary"]["baselined"], 38);
     assert_eq!(explicit["summary"]["baseline"], moved.to_str().unwrap());
     let (code, none) = json(repo, &[]);
-    assert_eq!((code, found(&none).len()), (1, 30));
+    assert_eq!((code, found(&none).len()), (1, 38));
 }
 
 #[test]
@@ -312,7 +312,7 @@ fn a_new_violation_fails_and_only_it_is_reported() {
             ),
         ]
     );
-    assert_eq!(doc["summary"]["baselined"], 30);
+    assert_eq!(doc["summary"]["baselined"], 38);
     assert_eq!(doc["summary"]["errors"], 1);
     assert_eq!(doc["summary"]["warnings"], 1);
 
@@ -374,7 +374,7 @@ fn check_names_stale_entries_and_prune_removes_them() {
     assert_eq!(check.status.code(), Some(0));
     assert_eq!(
         stdout(&check),
-        format!("Baseline {BASELINE_FILE} is up to date: no stale entry among 30 entries\n")
+        format!("Baseline {BASELINE_FILE} is up to date: no stale entry among 38 entries\n")
     );
 
     let fixed_path = "scripts/redis-key-audit.py";
@@ -398,13 +398,13 @@ fn check_names_stale_entries_and_prune_removes_them() {
         stdout(&check),
         format!(
             "stale: legacy-redis-host {fixed_path} [{}]: {}\n\
-             1 of 30 entries in {BASELINE_FILE} no longer occurs; run `infra-audit baseline prune`\n",
+             1 of 38 entries in {BASELINE_FILE} no longer occurs; run `infra-audit baseline prune`\n",
             entry.fingerprint, entry.message
         )
     );
     // The audit itself still passes: a stale entry hides nothing.
     let (code, doc) = json(repo, &[]);
-    assert_eq!((code, doc["summary"]["baselined"].as_u64()), (0, Some(29)));
+    assert_eq!((code, doc["summary"]["baselined"].as_u64()), (0, Some(37)));
 
     let prune = run(&["baseline", "prune"], repo);
     assert_eq!(prune.status.code(), Some(0));
@@ -412,7 +412,7 @@ fn check_names_stale_entries_and_prune_removes_them() {
         stdout(&prune),
         format!(
             "pruned: legacy-redis-host {fixed_path} [{}]: {}\n\
-             Pruned 1 stale entry from {BASELINE_FILE}; 29 entries left\n",
+             Pruned 1 stale entry from {BASELINE_FILE}; 37 entries left\n",
             entry.fingerprint, entry.message
         )
     );
@@ -425,12 +425,12 @@ fn check_names_stale_entries_and_prune_removes_them() {
     assert_eq!(check.status.code(), Some(0));
     assert_eq!(
         stdout(&check),
-        format!("Baseline {BASELINE_FILE} is up to date: no stale entry among 29 entries\n")
+        format!("Baseline {BASELINE_FILE} is up to date: no stale entry among 37 entries\n")
     );
     let prune = run(&["baseline", "prune"], repo);
     assert_eq!(
         stdout(&prune),
-        format!("Nothing to prune: no stale entry among 29 entries of {BASELINE_FILE}\n")
+        format!("Nothing to prune: no stale entry among 37 entries of {BASELINE_FILE}\n")
     );
 }
 
@@ -465,7 +465,7 @@ fn moving_code_and_editing_resources_keeps_findings_baselined() {
     let (code, doc) = json(repo, &[]);
     assert_eq!(code, 0, "{doc}");
     assert_eq!(found(&doc), vec![]);
-    assert_eq!(doc["summary"]["baselined"], 30);
+    assert_eq!(doc["summary"]["baselined"], 38);
     let (_, all) = json(repo, &["--no-baseline"]);
     let lines = found(&all);
     assert!(lines.contains(&(
@@ -523,15 +523,15 @@ fn entries_of_a_file_that_no_longer_parses_are_not_stale() {
     assert_eq!(
         stdout(&check),
         format!(
-            "Baseline {BASELINE_FILE} is up to date: no stale entry among 30 entries \
-             (1 entry in files that could not be audited; \
+            "Baseline {BASELINE_FILE} is up to date: no stale entry among 38 entries \
+             (2 entries in files that could not be audited; \
              1 finding not in the baseline: see `infra-audit audit`)\n"
         )
     );
     let prune = run(&["baseline", "prune"], repo);
     assert_eq!(
         stdout(&prune),
-        format!("Nothing to prune: no stale entry among 30 entries of {BASELINE_FILE}\n")
+        format!("Nothing to prune: no stale entry among 38 entries of {BASELINE_FILE}\n")
     );
     let (code, doc) = json(repo, &[]);
     assert_eq!(code, 3, "the parse error is new: could not measure");
@@ -543,5 +543,5 @@ fn entries_of_a_file_that_no_longer_parses_are_not_stale() {
             text.lines().count() as u64 + 1
         )]
     );
-    assert_eq!(doc["summary"]["baselined"], 29);
+    assert_eq!(doc["summary"]["baselined"], 36);
 }

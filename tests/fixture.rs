@@ -174,7 +174,7 @@ fn human_report_matches_expected_findings() {
     assert_eq!(got, expected());
     let summary = lines.last().unwrap();
     assert!(
-        summary.contains("19 errors, 8 warnings, 1 info, 2 could not be verified"),
+        summary.contains("19 errors, 16 warnings, 1 info, 2 could not be verified"),
         "{summary}"
     );
     assert!(

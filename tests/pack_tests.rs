@@ -33,6 +33,13 @@ fn shipped_pack_tests_pass() {
         "vpa-initial-mode",
         "import-block-transient",
         "container-resources-explicit",
+        "critical-service-not-on-nfs",
+        "sqlite-not-on-nfs",
+        "gpu-node-selector",
+        "block-pvc-backup-cronjob",
+        "ingress-auth-comment",
+        "critical-path-replicas",
+        "sealed-secret-naming",
     ] {
         assert!(
             stdout.contains(&format!(

@@ -5,6 +5,7 @@
 //! instances, so users add rules without touching Rust.
 
 pub mod block_pvc;
+pub mod claims;
 pub mod container_resources;
 pub mod docs_cochange;
 mod emit;
@@ -20,6 +21,7 @@ pub mod nfs_mount_options;
 pub mod pods;
 pub mod rwo_recreate;
 pub mod simple;
+pub mod stack_rules;
 pub mod storage_class;
 pub mod yaml_rules;
 
@@ -282,6 +284,44 @@ pub const KINDS: &[Kind] = &[
         name: "yaml-indentation",
         description: "block mappings are indented by a fixed width",
         build: |p| Ok(Box::new(yaml_rules::Indentation::new(params(p)?))),
+    },
+    Kind {
+        name: "workload-not-on-nfs",
+        description: "named services mount no NFS volume",
+        build: |p| Ok(Box::new(stack_rules::NotOnNfs::new(params(p)?))),
+    },
+    Kind {
+        name: "sqlite-not-on-nfs",
+        description: "a container's SQLite database path is not under an NFS mount (heuristic)",
+        build: |p| {
+            params::<stack_rules::NoParams>(p)?;
+            Ok(Box::new(stack_rules::SqliteNotOnNfs))
+        },
+    },
+    Kind {
+        name: "gpu-scheduling",
+        description: "GPU workloads select GPU nodes by label, tolerate the GPU taint, and are not pinned to a host",
+        build: |p| Ok(Box::new(stack_rules::Gpu::new(params(p)?))),
+    },
+    Kind {
+        name: "backup-cronjob",
+        description: "a stack with a block-storage claim declares a backup CronJob writing to the backup directory",
+        build: |p| Ok(Box::new(stack_rules::BackupCronjob::new(params(p)?))),
+    },
+    Kind {
+        name: "ingress-auth-comment",
+        description: "an ingress factory call that opens a service says in a comment right above what gates it",
+        build: |p| Ok(Box::new(stack_rules::AuthComment::new(params(p)?))),
+    },
+    Kind {
+        name: "critical-replicas",
+        description: "critical-path Deployments run enough replicas and have a PodDisruptionBudget",
+        build: |p| Ok(Box::new(stack_rules::Replicas::new(params(p)?))),
+    },
+    Kind {
+        name: "sealed-secret-files",
+        description: "SealedSecrets live in sealed-*.yaml files that the stack loads with fileset()",
+        build: |p| Ok(Box::new(stack_rules::Sealed::new(params(p)?))),
     },
     Kind {
         name: "import-block",

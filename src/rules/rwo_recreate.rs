@@ -11,7 +11,7 @@
 use super::{Check, Emitter, FileContext};
 use crate::finding::{Applicability, Edit};
 use crate::fix::text;
-use crate::index::{dir_of, SourcedBlock, Value};
+use crate::index::{dir_of, Value};
 use crate::syntax::hcl::{self, owner_of};
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::Body;
@@ -61,11 +61,6 @@ impl RwoRecreate {
     }
 }
 
-const CLAIM_TYPES: &[&str] = &[
-    "kubernetes_persistent_volume_claim",
-    "kubernetes_persistent_volume_claim_v1",
-];
-
 /// Every `claim_name` expression under the pod spec's volumes (static and `dynamic`).
 fn claim_names(pod: &Body) -> Vec<&Expression> {
     let mut out = Vec::new();
@@ -84,73 +79,13 @@ fn claim_names(pod: &Body) -> Vec<&Expression> {
 }
 
 impl RwoRecreate {
-    /// The block storage class of the claim `expr` names, `Ok(None)` when it is not on one,
-    /// `Err` when it cannot be told.
+    /// The block storage class of the claim `expr` names (see [`super::claims`]).
     fn claim_class(
         &self,
         ctx: &FileContext,
         expr: &Expression,
     ) -> Result<Option<(String, String)>, String> {
-        let file = ctx.file;
-        let dir = dir_of(&file.path);
-        let scope = ctx.repo.scope(dir);
-        let text = hcl::normalized_text(&file.text, expr).unwrap_or_default();
-        let class_of = |b: &SourcedBlock| -> Result<Option<String>, String> {
-            let Some(e) = hcl::block(&b.block.body, "spec")
-                .and_then(|s| hcl::attr(&s.body, "storage_class_name"))
-            else {
-                return Ok(None);
-            };
-            match ctx.repo.eval(dir_of(&b.file.path), b.file, e) {
-                Value::Known(c) => Ok(self.block_class(&c).then_some(c)),
-                Value::Unknown(why) => Err(why),
-            }
-        };
-        // A reference: TYPE.NAME.metadata[0].name or module.NAME.output.
-        let mut parts = text.splitn(3, '.');
-        let (first, second) = (
-            parts.next().unwrap_or_default(),
-            parts.next().unwrap_or_default(),
-        );
-        if CLAIM_TYPES.contains(&first) || first == "module" {
-            let key = format!("{first}.{}", second.split('[').next().unwrap_or_default());
-            let Some(b) = scope.and_then(|s| s.blocks.get(&key)) else {
-                return Err(format!("`{key}` is not declared in this module"));
-            };
-            if first == "module" {
-                let class = b.block.body.attributes().find_map(|a| {
-                    if !a.key.as_str().contains("storage_class") {
-                        return None;
-                    }
-                    match ctx.repo.eval(dir_of(&b.file.path), b.file, &a.value) {
-                        Value::Known(c) if self.block_class(&c) => Some(c),
-                        _ => None,
-                    }
-                });
-                return Ok(class.map(|c| (key, c)));
-            }
-            return class_of(b).map(|c| c.map(|c| (key, c)));
-        }
-        // A name: find the claim resource of this module with that metadata.name.
-        let Value::Known(name) = ctx.repo.eval(dir, file, expr) else {
-            return Ok(None);
-        };
-        let Some(scope) = scope else { return Ok(None) };
-        for (key, b) in &scope.blocks {
-            if !CLAIM_TYPES
-                .iter()
-                .any(|t| key.starts_with(&format!("{t}.")))
-            {
-                continue;
-            }
-            let claim_name = hcl::block(&b.block.body, "metadata")
-                .and_then(|m| hcl::attr(&m.body, "name"))
-                .map(|e| ctx.repo.eval(dir_of(&b.file.path), b.file, e));
-            if claim_name == Some(Value::Known(name.clone())) {
-                return class_of(b).map(|c| c.map(|c| (key.clone(), c)));
-            }
-        }
-        Ok(None)
+        super::claims::claim_class(ctx, expr, &|c| self.block_class(c))
     }
 }
 

@@ -1,0 +1,5 @@
+resource "kubernetes_namespace" "other" {
+  metadata {
+    name = "other"
+  }
+}
