@@ -19,11 +19,174 @@ struct ClaimDecl {
     modes: Vec<String>,
 }
 
+/// A database a manifest points at: `(host, database)` from a connection URL
+/// (`postgres://u@host:5432/db`, `redis://host:6379/2`) or from a `*_HOST` /
+/// `*_DB`-style pair of keys in one mapping or env list.
+#[derive(Debug, Clone)]
+pub struct DbRef {
+    /// The app (`<namespace>/<app>` under `apps/`, else the file's directory).
+    pub app: String,
+    /// Repo-relative file.
+    pub path: String,
+    /// Byte range of the value.
+    pub span: std::ops::Range<usize>,
+    /// Host, lower-cased, without a cluster-domain suffix.
+    pub host: String,
+    /// Database name or number.
+    pub database: String,
+}
+
 /// The facts.
 #[derive(Debug, Default)]
 pub struct FluxFacts {
     layout: Layout,
     claims: Vec<ClaimDecl>,
+    /// `configMapGenerator` names per directory (from its kustomization.yaml).
+    generated: HashMap<String, Vec<String>>,
+    /// Every database reference.
+    pub databases: Vec<DbRef>,
+}
+
+/// The app a repo-relative path belongs to: `<ns>/<app>` after an `apps/` segment, else its
+/// directory.
+pub fn app_of(path: &str) -> String {
+    let parts: Vec<&str> = path.split('/').collect();
+    match parts.iter().position(|p| *p == "apps") {
+        Some(i) if parts.len() > i + 3 => format!("{}/{}", parts[i + 1], parts[i + 2]),
+        _ => dir_of(path).to_string(),
+    }
+}
+
+fn normalize_host(host: &str) -> String {
+    let h = host.to_ascii_lowercase();
+    let h = h
+        .trim_end_matches(".cluster.local")
+        .trim_end_matches(".svc");
+    h.to_string()
+}
+
+/// `(host, database)` of a connection URL.
+pub fn parse_db_url(value: &str) -> Option<(String, String)> {
+    let (scheme, rest) = value.split_once("://")?;
+    let known = [
+        "postgres",
+        "postgresql",
+        "mysql",
+        "mariadb",
+        "redis",
+        "rediss",
+        "mongodb",
+    ];
+    if !known.contains(&scheme.to_ascii_lowercase().as_str()) {
+        return None;
+    }
+    let rest = rest.rsplit_once('@').map(|(_, r)| r).unwrap_or(rest);
+    let (authority, path) = rest.split_once('/')?;
+    let host = authority
+        .rsplit_once(':')
+        .map(|(h, _)| h)
+        .unwrap_or(authority);
+    let db = path.split(['?', '#']).next().unwrap_or_default();
+    if host.is_empty()
+        || db.is_empty()
+        || host.contains("${")
+        || db.contains("${")
+        || host.contains("{{")
+    {
+        return None;
+    }
+    Some((normalize_host(host), db.to_string()))
+}
+
+const HOST_KEYS: &[&str] = &["HOST", "HOSTNAME", "SERVER", "DBHOST"];
+const DB_KEYS: &[&str] = &["DB", "DATABASE", "NAME", "DBNAME", "DB_NAME"];
+
+/// A `*_HOST` + `*_DB` pair among `(key, value node)` entries sharing a prefix
+/// (`POSTGRES_HOST` / `POSTGRES_DB`, `DB_HOST` / `DB_NAME`).
+fn db_pairs<'a>(entries: &[(String, &'a Node)]) -> Vec<(&'a Node, String, String)> {
+    let mut out = Vec::new();
+    for (k, v) in entries {
+        let upper = k.to_ascii_uppercase();
+        let Some(prefix) = HOST_KEYS
+            .iter()
+            .find_map(|h| upper.strip_suffix(&format!("_{h}")))
+        else {
+            continue;
+        };
+        let Some(host) = v
+            .as_str()
+            .filter(|h| !h.contains("${") && !h.contains("{{") && !h.is_empty())
+        else {
+            continue;
+        };
+        let db = entries.iter().find_map(|(k2, v2)| {
+            let u2 = k2.to_ascii_uppercase();
+            DB_KEYS
+                .iter()
+                .any(|d| u2 == format!("{prefix}_{d}"))
+                .then(|| v2.as_str())
+                .flatten()
+                .filter(|d| !d.contains("${") && !d.contains("{{"))
+        });
+        if let Some(db) = db {
+            out.push((*v, normalize_host(host), db.to_string()));
+        }
+    }
+    out
+}
+
+/// Every database reference in a document.
+fn db_refs(root: &Node, app: &str, path: &str, out: &mut Vec<DbRef>) {
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        match &node.kind {
+            NodeKind::Scalar { value, .. } => {
+                if let Some((host, database)) = parse_db_url(value) {
+                    out.push(DbRef {
+                        app: app.into(),
+                        path: path.into(),
+                        span: node.span.clone(),
+                        host,
+                        database,
+                    });
+                }
+            }
+            NodeKind::Seq(items) => {
+                // env lists: [{name: X, value: Y}, ...]
+                let pairs: Vec<(String, &Node)> = items
+                    .iter()
+                    .filter_map(|i| Some((i.get("name")?.as_str()?.to_string(), i.get("value")?)))
+                    .collect();
+                for (n, host, database) in db_pairs(&pairs) {
+                    out.push(DbRef {
+                        app: app.into(),
+                        path: path.into(),
+                        span: n.span.clone(),
+                        host,
+                        database,
+                    });
+                }
+                stack.extend(items.iter());
+            }
+            NodeKind::Map(entries) => {
+                let pairs: Vec<(String, &Node)> = entries
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v)))
+                    .collect();
+                for (n, host, database) in db_pairs(&pairs) {
+                    out.push(DbRef {
+                        app: app.into(),
+                        path: path.into(),
+                        span: n.span.clone(),
+                        host,
+                        database,
+                    });
+                }
+                // app-template env maps: {KEY: value} or {KEY: {value: ...}} are covered above.
+                stack.extend(entries.iter().map(|(_, v)| v));
+            }
+        }
+    }
 }
 
 /// A YAML node as JSON (for the inventory's Flux readers).
@@ -76,7 +239,10 @@ impl FluxFacts {
             };
             let interesting = text.contains("kustomize.toolkit.fluxcd.io")
                 || text.contains("components:")
-                || text.contains("PersistentVolumeClaim");
+                || text.contains("configMapGenerator")
+                || text.contains("PersistentVolumeClaim")
+                || text.contains("://")
+                || text.contains("_HOST");
             if !interesting {
                 continue;
             }
@@ -88,7 +254,23 @@ impl FluxFacts {
                 let Some(root) = doc.root.as_ref() else {
                     continue;
                 };
+                db_refs(root, &app_of(rel), rel, &mut facts.databases);
                 let json = to_json(root);
+                if is_kustomize {
+                    for g in root
+                        .get("configMapGenerator")
+                        .map(Node::items)
+                        .unwrap_or_default()
+                    {
+                        if let Some(name) = g.get("name").and_then(Node::as_str) {
+                            facts
+                                .generated
+                                .entry(dir.to_string())
+                                .or_default()
+                                .push(name.to_string());
+                        }
+                    }
+                }
                 if flux::is_flux_kustomization(&json) {
                     if let Ok(k) = flux::kustomization(&json) {
                         facts.layout.kustomizations.push(k);
@@ -187,6 +369,14 @@ impl FluxFacts {
             }
         }
         None
+    }
+
+    /// ConfigMaps the kustomization.yaml of `dir` generates.
+    pub fn generated_configmaps(&self, dir: &str) -> &[String] {
+        self.generated
+            .get(dir)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 
     /// `text` resolved for a file in `dir` when every applying Kustomization agrees.

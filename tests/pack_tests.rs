@@ -64,6 +64,8 @@ fn shipped_pack_tests_pass() {
         "no-namespace-in-app-resources",
         "no-literal-domain",
         "yaml-indentation",
+        "no-shared-database",
+        "reloader-annotation",
     ] {
         assert!(
             stdout.contains(&format!(

@@ -54,6 +54,9 @@ pub struct YWorkload<'a> {
     pub containers: Vec<YContainer<'a>>,
     /// Claims mounted.
     pub claims: Vec<ClaimUse<'a>>,
+    /// The workload's own annotations (`metadata.annotations`; app-template: the
+    /// controller's `annotations`).
+    pub annotations: Option<&'a Node>,
 }
 
 const WORKLOAD_KINDS: &[&str] = &[
@@ -155,6 +158,7 @@ fn plain<'a>(root: &'a Node, kind: &str) -> Option<YWorkload<'a>> {
         pod_security: pod.and_then(|p| p.get("securityContext")),
         containers,
         claims,
+        annotations: root.path(&["metadata", "annotations"]),
     })
 }
 
@@ -255,6 +259,7 @@ fn app_template(root: &Node) -> Vec<YWorkload<'_>> {
             pod_security: controller.path(&["pod", "securityContext"]).or(default_pod),
             containers,
             claims,
+            annotations: controller.get("annotations"),
         });
     }
     out

@@ -281,6 +281,19 @@ pub const KINDS: &[Kind] = &[
         build: |p| Ok(Box::new(yaml_rules::LiteralDomain::new(params(p)?))),
     },
     Kind {
+        name: "shared-database",
+        description: "no two apps point at the same database (host and database, from URLs or host/db pairs)",
+        build: |p| {
+            params::<yaml_rules::NoParams>(p)?;
+            Ok(Box::new(yaml_rules::SharedDatabase))
+        },
+    },
+    Kind {
+        name: "reloader-annotation",
+        description: "workloads using a generated ConfigMap carry the Reloader annotation",
+        build: |p| Ok(Box::new(yaml_rules::Reloader::new(params(p)?))),
+    },
+    Kind {
         name: "yaml-indentation",
         description: "block mappings are indented by a fixed width",
         build: |p| Ok(Box::new(yaml_rules::Indentation::new(params(p)?))),
