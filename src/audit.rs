@@ -471,6 +471,7 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
     let files_scanned = files.len();
 
     trace.mark("sort+sources", started);
+    add_import_ages(&root, &metas, &sources, &mut findings);
     let live = opts
         .live
         .as_ref()
@@ -487,6 +488,60 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
         live,
         baseline: None,
     })
+}
+
+/// How many commits back the age of an `import {}` block is looked for.
+const IMPORT_AGE_COMMITS: usize = 2000;
+
+/// Says how long each `import {}` block (findings of `import-block` rules) has been in the
+/// repository, from git history when there is one: blocks meant to be deleted after one
+/// apply that are months old are the ones to clean up.
+fn add_import_ages(
+    root: &Path,
+    metas: &[RuleMeta],
+    sources: &BTreeMap<String, String>,
+    findings: &mut [Finding],
+) {
+    let import_rules: Vec<&str> = metas
+        .iter()
+        .filter(|m| m.kind == "import-block")
+        .map(|m| m.id.as_str())
+        .collect();
+    if import_rules.is_empty() {
+        return;
+    }
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    for f in findings
+        .iter_mut()
+        .filter(|f| import_rules.contains(&f.rule.as_str()))
+    {
+        let Some(text) = sources.get(&f.location.path) else {
+            continue;
+        };
+        // The block's `to = ...` line identifies it in older versions of the file.
+        let Some(needle) = text
+            .lines()
+            .skip(f.location.line)
+            .take(20)
+            .map(str::trim)
+            .find(|l| l.starts_with("to ") || l.starts_with("to="))
+        else {
+            continue;
+        };
+        if let Some((commit, at)) =
+            crate::git::introduced(root, &f.location.path, needle, IMPORT_AGE_COMMITS)
+        {
+            let days = (now - at).max(0) / 86_400;
+            let date = time::OffsetDateTime::from_unix_timestamp(at)
+                .map(|d| d.date().to_string())
+                .unwrap_or_default();
+            f.message.push_str(&format!(
+                " (in the repository since {date}, {days} day{}, commit {})",
+                if days == 1 { "" } else { "s" },
+                &commit[..commit.len().min(12)]
+            ));
+        }
+    }
 }
 
 /// Runs every rule's live check on every live object.

@@ -6,7 +6,7 @@ mod lines;
 mod read;
 
 pub use read::{
-    between, each_commit, head_commit, staged, staged_contents, CommitFiles, TreeReader,
+    between, each_commit, head_commit, introduced, staged, staged_contents, CommitFiles, TreeReader,
 };
 
 use std::collections::BTreeMap;

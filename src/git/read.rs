@@ -297,6 +297,33 @@ pub fn head_commit(root: &Path) -> Option<String> {
     Some(id.detach().to_string())
 }
 
+/// The commit that brought `needle` into `path` (repo-relative to `root`), following HEAD's
+/// first parents back for as long as the file holds it, at most `limit` commits:
+/// `(commit id, commit time in seconds since the epoch)`. `None` outside a repository, when
+/// HEAD does not hold it (an uncommitted change), or on any read error: the age is a
+/// courtesy, never a reason to fail an audit.
+pub fn introduced(root: &Path, path: &str, needle: &str, limit: usize) -> Option<(String, i64)> {
+    let repo = Repo::open(root).ok()?;
+    let full = format!("{}{path}", repo.prefix);
+    let head = repo.repo.head_commit().ok()?;
+    let mut oldest = None;
+    for info in head.ancestors().first_parent_only().all().ok()?.take(limit) {
+        let commit = info.ok()?.object().ok()?;
+        let tree = commit.tree().ok()?;
+        let holds = tree
+            .lookup_entry_by_path(&full)
+            .ok()
+            .flatten()
+            .and_then(|e| e.object().ok())
+            .is_some_and(|blob| String::from_utf8_lossy(&blob.data).contains(needle));
+        if !holds {
+            break;
+        }
+        oldest = Some((commit.id.to_string(), commit.time().ok()?.seconds));
+    }
+    oldest
+}
+
 /// The staged changes: the index against HEAD (everything is new before the first commit).
 pub fn staged(root: &Path) -> Result<ChangeSet> {
     Ok(staged_contents(root)?.0)
