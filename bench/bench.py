@@ -48,7 +48,7 @@ STACK_TF_TARGET = 20_000
 GOAL_RATIO = 3.0
 # `audit --fix` / `--diff` against a plain audit of the same tree by the same binary (issue 3).
 GOAL_FIX_RATIO = 2.0
-MODES = ("audit", "diff", "fix")
+MODES = ("audit", "diff", "fix", "staged", "drift")
 GOAL_RSS_MIB = 64.0
 GOAL_SCALE_SLACK = 1.05
 
@@ -82,9 +82,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--modes",
         default="audit",
         help="comma-separated commands to time: audit (JSON report), diff (audit --diff), "
-        "fix (audit --fix on a fresh copy of the tree per run); default: audit",
+        "fix (audit --fix on a fresh copy of the tree per run), staged (audit --staged with one "
+        "staged file), drift (drift --snapshot, one row per --objects count); default: audit",
+    )
+    p.add_argument(
+        "--objects",
+        default="2000",
+        help="comma-separated object counts of the synthetic cluster snapshots for the drift mode "
+        "(default: 2000)",
+    )
+    p.add_argument(
+        "--fix-max-stacks",
+        type=int,
+        default=1500,
+        help="time the fix mode only on trees of at most this many stacks: it copies the tree once "
+        "per run (default: 1500)",
     )
     args = p.parse_args(argv)
+    args.objects = [int(o) for o in args.objects.split(",") if o.strip()]
     args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     unknown = [m for m in args.modes if m not in MODES]
     if unknown or not args.modes:
@@ -422,14 +437,45 @@ def audit_cmd(binary: Path, tree: Path, output: str = "/dev/null") -> list[str]:
     return [str(binary), "audit", str(tree), "--format", "json", "--output", output]
 
 
-def mode_cmd(binary: Path, tree: Path, mode: str) -> list[str]:
-    """The command for one mode: `audit`, `audit --diff` (diff on stdout, discarded), or
-    `audit --fix` (writes the fixes into `tree`, which must be a throw-away copy)."""
+def mode_cmd(binary: Path, tree: Path, mode: str, snapshots: dict[str, Path] | None = None) -> list[str]:
+    """The command for one mode: `audit`, `audit --diff` (diff on stdout, discarded),
+    `audit --fix` (writes the fixes into `tree`, which must be a throw-away copy),
+    `audit --staged`, or `drift-<objects>` (drift against that snapshot)."""
     if mode == "diff":
         return [str(binary), "audit", str(tree), "--diff"]
     if mode == "fix":
         return audit_cmd(binary, tree) + ["--fix"]
+    if mode == "staged":
+        return audit_cmd(binary, tree) + ["--staged"]
+    if mode.startswith("drift-"):
+        return [str(binary), "drift", str(tree), "--snapshot", str((snapshots or {})[mode]),
+                "--format", "json", "--output", "/dev/null"]
     return audit_cmd(binary, tree)
+
+
+def prepare_staged(tree: Path) -> str:
+    """Commit the whole tree, then edit and stage one file (what a pre-commit hook sees):
+    returns the repo-relative path of the staged file."""
+    env = {**os.environ, "GIT_AUTHOR_NAME": "B", "GIT_AUTHOR_EMAIL": "b@example.com",
+           "GIT_COMMITTER_NAME": "B", "GIT_COMMITTER_EMAIL": "b@example.com"}
+    subprocess.run(["git", "add", "-A"], cwd=tree, check=True, env=env)
+    subprocess.run(["git", "-c", "commit.gpgsign=false", "commit", "-q", "-m", "base"], cwd=tree, check=True, env=env)
+    target = sorted((tree / "stacks").iterdir())[0] / "main.tf"
+    with open(target, "a") as f:
+        f.write("\n# a staged edit\n")
+    subprocess.run(["git", "add", str(target)], cwd=tree, check=True, env=env)
+    return str(target.relative_to(tree))
+
+
+def prepare_snapshot(binary: Path, tree: Path, count: int, scratch: Path) -> Path:
+    """A `kubectl get -o json` List of `count` objects: the tree's declared objects as live
+    objects, padded with distinct extra workloads and claims (drift_bench.py's generator)."""
+    import drift_bench  # noqa: PLC0415  (it imports this module)
+
+    items = drift_bench.cluster_objects(binary, tree, count)
+    path = scratch / f"cluster-{tree.name}-{count}.json"
+    path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "metadata": {}, "items": items}))
+    return path
 
 
 def fresh_copies(tree: Path, count: int, scratch: Path) -> list[Path]:
@@ -481,7 +527,8 @@ def sample_key(label: str, mode: str) -> str:
 
 
 def bench_tree(
-    rg: str, binaries: dict[str, Path], tree: Tree, runs: int, scratch: Path, modes: list[str]
+    rg: str, binaries: dict[str, Path], tree: Tree, runs: int, scratch: Path, modes: list[str],
+    snapshots: dict[str, Path] | None = None,
 ) -> dict[str, list[Sample]]:
     """Time rg and every (binary, mode) interleaved, runs + 1 times; drop the first
     (warm-up) round. `fix` runs each get their own fresh copy of the tree."""
@@ -493,7 +540,7 @@ def bench_tree(
     for label, binary in binaries.items():
         for mode in modes:
             def build(r: int, binary: Path = binary, label: str = label, mode: str = mode) -> list[str]:
-                return mode_cmd(binary, copies[(label, r)] if mode == "fix" else tree.path, mode)
+                return mode_cmd(binary, copies[(label, r)] if mode == "fix" else tree.path, mode, snapshots)
             commands[sample_key(label, mode)] = (build, {0, 1, 3})
     samples: dict[str, list[Sample]] = {name: [] for name in commands}
     err_path = scratch / "run.stderr"
@@ -595,7 +642,7 @@ def print_spread(rows: list[Row]) -> None:
 
 
 def scale_ratios(rows: list[Row], small: int, large: int) -> dict[str, float]:
-    """median(N=large) / median(N=small) per binary."""
+    """median(N=large) / median(N=small) per binary (plain audit)."""
     by = {(r.binary, r.stacks): r for r in rows if r.mode == "audit"}
     return {
         b: by[(b, large)].audit_ms / by[(b, small)].audit_ms
@@ -603,12 +650,12 @@ def scale_ratios(rows: list[Row], small: int, large: int) -> dict[str, float]:
     }
 
 
-def check_goals(rows: list[Row], small: int, large: int, scales: dict[str, float]) -> list[dict]:
-    """Evaluate the goals on the smallest N (ratio, RSS) and the smallest->largest scaling."""
+def check_goals(rows: list[Row], small: int, pairs: list[tuple[int, int]]) -> list[dict]:
+    """Evaluate the goals on the smallest N (ratio, RSS), the fix/diff cost at every N, and
+    the scaling between consecutive stack counts (150 -> 1500 -> 15000)."""
     goals = []
-    scale_limit = GOAL_SCALE_SLACK * large / small
     plain = {(r.binary, r.stacks): r for r in rows if r.mode == "audit"}
-    for r in (r for r in rows if r.mode != "audit"):
+    for r in (r for r in rows if r.mode in ("diff", "fix")):
         vs_audit = r.audit_ms / plain[(r.binary, r.stacks)].audit_ms
         goals.append(dict(binary=r.binary, goal=f"N={r.stacks} {r.mode} / audit <= {GOAL_FIX_RATIO}",
                           value=vs_audit, ok=vs_audit <= GOAL_FIX_RATIO))
@@ -617,9 +664,10 @@ def check_goals(rows: list[Row], small: int, large: int, scales: dict[str, float
                           ok=r.ratio <= GOAL_RATIO))
         goals.append(dict(binary=r.binary, goal=f"N={small} peak RSS <= {GOAL_RSS_MIB:g} MiB", value=r.rss_mib,
                           ok=r.rss_mib <= GOAL_RSS_MIB))
-        if large != small:
-            goals.append(dict(binary=r.binary, goal=f"scale N={large}/N={small} <= {scale_limit:g}",
-                              value=scales[r.binary], ok=scales[r.binary] <= scale_limit))
+    for a, b in pairs:
+        limit = GOAL_SCALE_SLACK * b / a
+        for binary, ratio in scale_ratios(rows, a, b).items():
+            goals.append(dict(binary=binary, goal=f"scale N={b}/N={a} <= {limit:g}", value=ratio, ok=ratio <= limit))
     return goals
 
 
@@ -661,8 +709,18 @@ def main(argv: list[str] | None = None) -> int:
                   f" at {tree.path}", flush=True)
             for label, binary in binaries.items():
                 validation[f"{label}/{n}"] = validate_tree(binary, label, tree, scratch)
-            samples = bench_tree(rg, binaries, tree, args.runs, scratch, args.modes)
-            rows.extend(make_row(tree, label, mode, samples) for label in binaries for mode in args.modes)
+            modes = [m for m in args.modes if not (m == "fix" and n > args.fix_max_stacks)]
+            snapshots: dict[str, Path] = {}
+            if "staged" in modes:
+                print(f"  staged: {prepare_staged(tree.path)}", flush=True)
+            if "drift" in modes:
+                modes.remove("drift")
+                for count in args.objects:
+                    snapshots[f"drift-{count}"] = prepare_snapshot(next(iter(binaries.values())), tree.path, count, scratch)
+                    modes.append(f"drift-{count}")
+                    print(f"  snapshot: {count} objects", flush=True)
+            samples = bench_tree(rg, binaries, tree, args.runs, scratch, modes, snapshots)
+            rows.extend(make_row(tree, label, mode, samples) for label in binaries for mode in modes)
             if not args.keep:
                 shutil.rmtree(tree.path)
 
@@ -670,14 +728,15 @@ def main(argv: list[str] | None = None) -> int:
         print_table(rows)
         print_spread(rows)
         small, large = min(args.stacks), max(args.stacks)
-        scales = scale_ratios(rows, small, large) if large != small else {}
+        pairs = list(zip(args.stacks, args.stacks[1:]))
+        scales = {f"{a}->{b}": scale_ratios(rows, a, b) for a, b in pairs}
         print()
-        for label, s in scales.items():
-            print(f"scale ratio {label}: median(N={large}) / median(N={small}) = {s:.2f}"
-                  f"  (stacks x{large / small:g})")
-        goals = check_goals(rows, small, large, scales)
-        if small != 150 or large != 1500:
-            print(f"note: the goals were set for --stacks 150,1500; evaluated here on N={small}/N={large}")
+        for (a, b) in pairs:
+            for label, s in scale_ratios(rows, a, b).items():
+                print(f"scale ratio {label}: median(N={b}) / median(N={a}) = {s:.2f}  (stacks x{b / a:g})")
+        goals = check_goals(rows, small, pairs)
+        if small != 150:
+            print(f"note: the ratio and RSS goals were set for N=150; evaluated here on N={small}")
         for g in goals:
             prefix = f"[{g['binary']}] " if len(binaries) > 1 else ""
             print(f"{'PASS' if g['ok'] else 'FAIL'}  {prefix}{g['goal']}  (got {g['value']:.2f})")
@@ -700,7 +759,7 @@ def main(argv: list[str] | None = None) -> int:
                  "mb_per_s": r.mb_per_s}
                 for r in rows
             ],
-            "scale": {"small": small, "large": large, "ratios": scales},
+            "scale": {"pairs": pairs, "ratios": scales},
             "goals": goals,
         }
         print(f"\nresults: {write_results(payload).relative_to(REPO)}")

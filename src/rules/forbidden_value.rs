@@ -43,6 +43,9 @@ pub struct Params {
 pub struct ForbiddenValue {
     params: Params,
     values: Vec<String>,
+    /// One substring searcher per value, built once: `str::match_indices` rebuilt its
+    /// searcher for every literal of every file (7% of an audit, callgrind).
+    finders: Vec<memchr::memmem::Finder<'static>>,
     allow: GlobSet,
 }
 
@@ -63,6 +66,10 @@ impl ForbiddenValue {
         }
         Ok(ForbiddenValue {
             allow: builder.build()?,
+            finders: values
+                .iter()
+                .map(|v| memchr::memmem::Finder::new(v.as_bytes()).into_owned())
+                .collect(),
             values,
             params,
         })
@@ -72,8 +79,8 @@ impl ForbiddenValue {
     fn find(&self, text: &str, range: Range<usize>) -> Vec<(Range<usize>, &str)> {
         let hay = &text[range.clone()];
         let mut found: Vec<(Range<usize>, &str)> = Vec::new();
-        for value in &self.values {
-            for (i, _) in hay.match_indices(value.as_str()) {
+        for (value, finder) in self.values.iter().zip(&self.finders) {
+            for i in finder.find_iter(hay.as_bytes()) {
                 let span = range.start + i..range.start + i + value.len();
                 if found
                     .iter()

@@ -385,6 +385,33 @@ impl Check for BackupCronjob {
         let Some(scope) = ctx.repo.scope(dir) else {
             return;
         };
+        // This file's block-storage claims first: most files have none, and the
+        // stack-wide search for a backup job is then skipped (it was 9% of an audit).
+        let mut claims = Vec::new();
+        for (ty, _, resource) in hcl::resources(&h.body) {
+            if !ty.starts_with("kubernetes_persistent_volume_claim") {
+                continue;
+            }
+            let Some(owner) = owner_of(resource) else {
+                continue;
+            };
+            let class = hcl::block(&resource.body, "spec")
+                .and_then(|s| hcl::attr(&s.body, "storage_class_name"));
+            let Some(Value::Known(c)) = class.map(|e| ctx.repo.eval(dir, file, e)) else {
+                continue;
+            };
+            let block = p.storage_classes.iter().any(|b| {
+                c == *b
+                    || c.strip_prefix(b.as_str())
+                        .is_some_and(|r| r.starts_with('-'))
+            });
+            if block {
+                claims.push((owner, c));
+            }
+        }
+        if claims.is_empty() {
+            return;
+        }
         let names_backup_dir = |text: &str| {
             p.backup_roots.iter().any(|root| {
                 text.match_indices(root.as_str()).any(|(i, _)| {
@@ -407,39 +434,23 @@ impl Check for BackupCronjob {
             names_backup_dir(text)
                 || scope.blocks.iter().any(|(other, ob)| {
                     !other.starts_with("kubernetes_cron_job")
-                        && text.contains(&format!("{other}."))
+                        && text
+                            .match_indices(other.as_str())
+                            .any(|(i, _)| text[i + other.len()..].starts_with('.'))
                         && names_backup_dir(&ob.file.text[ob.block.span().unwrap_or(0..0)])
                 })
         });
         if cron_writes_backup {
             return;
         }
-        for (ty, _, resource) in hcl::resources(&h.body) {
-            if !ty.starts_with("kubernetes_persistent_volume_claim") {
-                continue;
-            }
-            let Some(owner) = owner_of(resource) else {
-                continue;
-            };
-            let class = hcl::block(&resource.body, "spec")
-                .and_then(|s| hcl::attr(&s.body, "storage_class_name"));
-            let Some(Value::Known(c)) = class.map(|e| ctx.repo.eval(dir, file, e)) else {
-                continue;
-            };
-            let block = p.storage_classes.iter().any(|b| {
-                c == *b
-                    || c.strip_prefix(b.as_str())
-                        .is_some_and(|r| r.starts_with('-'))
-            });
-            if block {
-                let app = dir.rsplit('/').next().unwrap_or(dir);
-                out.violation(owner.header.clone(), format!(
-                    "`{}` holds data on `{c}`, but stack `{app}` declares no backup CronJob writing to `{}{app}-backup/`: block volumes are only backed up by that job",
-                    owner.address,
-                    p.backup_roots.first().map(String::as_str).unwrap_or("/mnt/main/")
-                ))
-                .owned_by(&owner, file);
-            }
+        let app = dir.rsplit('/').next().unwrap_or(dir);
+        for (owner, c) in claims {
+            out.violation(owner.header.clone(), format!(
+                "`{}` holds data on `{c}`, but stack `{app}` declares no backup CronJob writing to `{}{app}-backup/`: block volumes are only backed up by that job",
+                owner.address,
+                p.backup_roots.first().map(String::as_str).unwrap_or("/mnt/main/")
+            ))
+            .owned_by(&owner, file);
         }
     }
 }
