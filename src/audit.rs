@@ -756,28 +756,47 @@ fn load(
     } else {
         (None, None)
     };
-    let (yaml, parse_error) = if want_yaml && file.kind == FileKind::Yaml {
-        let mut parsed = crate::syntax::yaml::parse(&file.text);
-        // The first broken document is reported; the others are still checked.
-        let error = (!parsed.errors.is_empty()).then(|| {
-            let e = parsed.errors.remove(0);
-            ParseError {
-                message: format!("YAML document does not parse: {}", e.message),
-                line: e.line,
-                column: e.column,
-                offset: e.offset,
-            }
-        });
-        (Some(parsed), error.or(parse_error))
-    } else {
-        (None, parse_error)
-    };
+    let (yaml, parse_error) =
+        if want_yaml && file.kind == FileKind::Yaml && is_manifest_path(root, &file.path) {
+            let mut parsed = crate::syntax::yaml::parse(&file.text);
+            // The first broken document is reported; the others are still checked.
+            let error = (!parsed.errors.is_empty()).then(|| {
+                let e = parsed.errors.remove(0);
+                ParseError {
+                    message: format!("YAML document does not parse: {}", e.message),
+                    line: e.line,
+                    column: e.column,
+                    offset: e.offset,
+                }
+            });
+            (Some(parsed), error.or(parse_error))
+        } else {
+            (None, parse_error)
+        };
     Ok(Loaded {
         file,
         hcl,
         yaml,
         parse_error,
     })
+}
+
+/// Whether a YAML file can hold manifests the YAML rules judge: not under a hidden
+/// directory or named like one (`.github/workflows`, `.sops.yaml`, `.pre-commit-config.yaml`),
+/// and not inside a Helm chart (a directory with a `Chart.yaml` holds Go templates and
+/// chart values, not manifests), as the inventory reads a Flux tree.
+fn is_manifest_path(root: &Path, rel: &str) -> bool {
+    if rel.split('/').any(|part| part.starts_with('.')) {
+        return false;
+    }
+    let mut dir = Path::new(rel).parent();
+    while let Some(d) = dir {
+        if root.join(d).join("Chart.yaml").is_file() {
+            return false;
+        }
+        dir = d.parent();
+    }
+    true
 }
 
 fn parse_error_finding(file: &SourceFile, err: &ParseError, severity: Severity) -> Finding {

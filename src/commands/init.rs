@@ -53,7 +53,7 @@ pub fn config_text(kind: RepoKind) -> String {
         .join(", ");
     let mut t = format!(
         "# infra-audit configuration ({}).\n\
-         # Reference: docs/configuration in the infra-audit repository; `infra-audit rules` lists\n\
+         # Reference: the Configuration section of infra-audit's README; `infra-audit rules` lists\n\
          # the rules of these packs, `infra-audit rules explain ID` shows one.\n\
          \n\
          # Built-in packs (terragrunt-homelab, flux-gitops) or paths to pack files of your own.\n\
@@ -66,9 +66,14 @@ pub fn config_text(kind: RepoKind) -> String {
          # exclude = [\"vendor/**\", \"**/*.generated.tf\"]\n\
          \n\
          # Per-rule overrides: turn a rule off, change its severity, or replace parameters.\n\
-         # [rules.pvc-storage-class-explicit]\n\
+         # [rules.{example}]\n\
          # severity = \"error\"\n",
-        describe(kind)
+        describe(kind),
+        example = if kind.flux {
+            "yaml-indentation"
+        } else {
+            "pvc-storage-class-explicit"
+        }
     );
     if kind.flux {
         t.push_str(

@@ -31,6 +31,11 @@ pub struct Params {
     /// `8.4.3`; `16` alone floats); 0: any tag that is not forbidden. A digest always pins.
     #[serde(default)]
     pub min_version_parts: usize,
+    /// The same for images in YAML manifests (seed 004: "non-semantic version tags" are
+    /// out, while seed 000's own images use 8-character git SHA tags); default:
+    /// `min_version_parts`.
+    #[serde(default)]
+    pub yaml_min_version_parts: Option<usize>,
     /// Skip containers whose image Keel updates: the resource's `ignore_changes` covers
     /// their `container[N].image` (Keel owns the tag; the repo pins nothing).
     #[serde(default)]
@@ -100,7 +105,7 @@ fn version_parts(tag: &str) -> usize {
 
 impl ImageTag {
     /// What is wrong with an image reference, if anything.
-    fn problem(&self, image: &str) -> Option<String> {
+    fn problem(&self, image: &str, min_parts: usize) -> Option<String> {
         let p = &self.params;
         if p.allow.iter().any(|a| a == image) {
             return None;
@@ -120,14 +125,18 @@ impl ImageTag {
             Some(t) if p.forbidden_tags.iter().any(|f| f == t) => Some(format!(
                 "image `{image}` uses the moving tag `{t}`, which the pull-through cache serves stale; pin an explicit tag (own images: the 8-character git SHA)"
             )),
-            Some(t) if p.min_version_parts > 0 && version_parts(t) < p.min_version_parts => {
-                Some(format!(
-                    "image `{image}` is not pinned to an exact version: tag `{t}` floats to new releases; use at least {} version parts (e.g. `{}:{}`)",
-                    p.min_version_parts,
+            Some(t) if min_parts > 0 && version_parts(t) < min_parts => Some(if min_parts == 1 {
+                format!(
+                    "image `{image}`: tag `{t}` is not a version; pin a release version (e.g. `{}:1.2.3`), optionally with its `@sha256:` digest",
+                    r.repository
+                )
+            } else {
+                format!(
+                    "image `{image}` is not pinned to an exact version: tag `{t}` floats to new releases; use at least {min_parts} version parts (e.g. `{}:{}`)",
                     r.repository,
-                    example_version(p.min_version_parts)
-                ))
-            }
+                    example_version(min_parts)
+                )
+            }),
             Some(_) => None,
         }
     }
@@ -151,7 +160,11 @@ impl ImageTag {
                     if image.contains("${") {
                         continue;
                     }
-                    if let Some(message) = self.problem(image) {
+                    let min = self
+                        .params
+                        .yaml_min_version_parts
+                        .unwrap_or(self.params.min_version_parts);
+                    if let Some(message) = self.problem(image, min) {
                         let what = if w.chart {
                             "app-template controller"
                         } else {
@@ -203,7 +216,7 @@ impl Check for ImageTag {
                 let Value::Known(image) = ctx.repo.eval(dir, file, expr) else {
                     continue;
                 };
-                if let Some(message) = self.problem(&image) {
+                if let Some(message) = self.problem(&image, self.params.min_version_parts) {
                     let span = expr.span().unwrap_or(owner.header.clone());
                     let who = match c.name() {
                         Some(n) => format!("{} `{n}` of `{}`", c.kind, owner.address),

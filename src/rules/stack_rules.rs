@@ -87,7 +87,7 @@ fn matches_service(name: &str, services: &[String]) -> Option<String> {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NotOnNfsParams {
-    /// Service names (a workload named `x` or `x-*`, resource names with `_` read as `-`).
+    /// Workload names (exactly; resource names with `_` read as `-`).
     pub services: Vec<String>,
     /// Why, for the message.
     pub reason: String,
@@ -112,8 +112,10 @@ impl Check for NotOnNfs {
             let (Some(pod), Some(owner)) = (pod_spec(ty, resource), owner_of(resource)) else {
                 continue;
             };
-            let name = workload_name(ctx, resource);
-            let Some(service) = matches_service(&name, &self.params.services) else {
+            // Exact names: `prometheus` must not catch `prometheus-node-exporter`, nor
+            // `technitium` the secondary DNS servers.
+            let name = workload_name(ctx, resource).replace('_', "-");
+            let Some(service) = self.params.services.iter().find(|s| **s == name).cloned() else {
                 continue;
             };
             for (volume, what, span) in nfs_volumes(ctx, &pod.block.body) {
@@ -301,9 +303,13 @@ impl Check for Gpu {
             let by_host = entries
                 .iter()
                 .find(|(k, _)| k.as_deref() == Some("kubernetes.io/hostname"));
-            let affinity_host = hcl::block(pod_body, "affinity").is_some_and(|a| {
-                ctx.file.text[a.span().unwrap_or(0..0)].contains("kubernetes.io/hostname")
-            });
+            // Node affinity on the host name (pod anti-affinity spreading by
+            // `topology_key = "kubernetes.io/hostname"` is fine).
+            let affinity_host = hcl::block(pod_body, "affinity")
+                .and_then(|a| hcl::block(&a.body, "node_affinity"))
+                .is_some_and(|a| {
+                    ctx.file.text[a.span().unwrap_or(0..0)].contains("kubernetes.io/hostname")
+                });
             let tolerates = hcl::blocks(pod_body, "toleration").any(|t| {
                 hcl::attr(&t.body, "key")
                     .and_then(hcl::literal_str)
@@ -418,7 +424,9 @@ impl Check for BackupCronjob {
                     let rest = &text[i + root.len()..];
                     let dir: String = rest
                         .chars()
-                        .take_while(|c| !matches!(c, '"' | '\'' | ' ' | '\n' | '/'))
+                        .take_while(|c| {
+                            !matches!(c, '"' | '\'' | ' ' | '\n' | '\r' | '\t' | ';' | '/')
+                        })
                         .collect();
                     dir.ends_with("-backup")
                 })
@@ -506,7 +514,7 @@ impl Check for AuthComment {
             }
             let Some(span) = auth.span() else { continue };
             // The contiguous comment block right above the `auth` line (no blank line
-            // between); an end-of-line comment on the line above counts as its last line.
+            // between); suppression comments say nothing about the service.
             let line = file.line_of(span.start);
             let mut n = line - 1;
             let mut said = String::new();
@@ -515,7 +523,9 @@ impl Check for AuthComment {
                 let body = t.strip_prefix('#').or_else(|| t.strip_prefix("//"));
                 match body {
                     Some(b) => {
-                        said.insert_str(0, b.trim());
+                        if !b.contains("infra-audit:ignore") {
+                            said.insert_str(0, b.trim_matches(['#', '/', ' ']));
+                        }
                         n -= 1;
                     }
                     None => break,

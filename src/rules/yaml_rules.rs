@@ -52,7 +52,14 @@ impl Check for DocumentStart {
             return;
         }
         let first = t.lines().next().unwrap_or_default().trim_end();
-        if first == "---" || first.starts_with("--- ") {
+        // The first line that is not blank or a comment: a file whose header comments
+        // precede its `---` already starts its document properly.
+        let first_content = t
+            .lines()
+            .map(str::trim_end)
+            .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+            .unwrap_or_default();
+        if first_content == "---" || first_content.starts_with("--- ") {
             return;
         }
         let bom = ctx.file.text.len() - t.len();
@@ -61,11 +68,17 @@ impl Check for DocumentStart {
             span: bom..bom,
             replacement: format!("---{}", text::eol(&ctx.file.text)),
         };
+        // `---` may not precede a `%YAML` directive: no fix there.
+        let edits = if first_content.starts_with('%') {
+            Vec::new()
+        } else {
+            vec![edit]
+        };
         let fix = ctx.fix(
             None,
             "start the file with `---`".into(),
             Applicability::Safe,
-            vec![edit],
+            edits,
         );
         let end = bom + first.len();
         out.violation(
@@ -343,6 +356,10 @@ fn who(w: &YWorkload) -> String {
 /// `runAsNonRoot: true` or a non-zero `runAsUser` in a security context.
 fn non_root(sc: Option<&Node>) -> Option<bool> {
     let sc = sc?;
+    // An explicit root user wins: `runAsNonRoot: true` with `runAsUser: 0` fails to start.
+    if sc.get("runAsUser").and_then(Node::as_str) == Some("0") {
+        return Some(false);
+    }
     if sc.get("runAsNonRoot").is_some_and(Node::is_true) {
         return Some(true);
     }
