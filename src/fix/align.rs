@@ -180,6 +180,10 @@ pub fn realign(text: &str, touched: &[usize], parse: &dyn Fn(&str) -> Option<Hcl
     };
     let lines = analyse(text, &parsed);
     let assigned = apply(text, chain_edits(&lines, touched, |l| l.assign));
+    if assigned == text {
+        // No `=` moved: the first parse still describes the text (the usual case).
+        return apply(text, chain_edits(&lines, touched, |l| l.comment));
+    }
     let Some(parsed) = parse(&assigned) else {
         return assigned;
     };
