@@ -470,11 +470,16 @@ def prepare_staged(tree: Path) -> str:
 def prepare_snapshot(binary: Path, tree: Path, count: int, scratch: Path) -> Path:
     """A `kubectl get -o json` List of `count` objects: the tree's declared objects as live
     objects, padded with distinct extra workloads and claims (drift_bench.py's generator)."""
-    import drift_bench  # noqa: PLC0415  (it imports this module)
-
-    items = drift_bench.cluster_objects(binary, tree, count)
+    # In a child process: a Python holding 20,000 objects would make every later fork start
+    # with that memory, and `ru_maxrss` counts it for each timed child.
     path = scratch / f"cluster-{tree.name}-{count}.json"
-    path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "metadata": {}, "items": items}))
+    code = (
+        "import json, sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); import drift_bench; "
+        "items = drift_bench.cluster_objects(Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])); "
+        "Path(sys.argv[5]).write_text(json.dumps({'apiVersion': 'v1', 'kind': 'List', 'metadata': {}, 'items': items}))"
+    )
+    subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent), str(binary), str(tree), str(count), str(path)],
+                   check=True)
     return path
 
 

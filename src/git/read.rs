@@ -297,13 +297,27 @@ pub fn head_commit(root: &Path) -> Option<String> {
     Some(id.detach().to_string())
 }
 
-/// The commit that brought `needle` into `path` (repo-relative to `root`), following HEAD's
-/// first parents back for as long as the file holds it, at most `limit` commits:
-/// `(commit id, commit time in seconds since the epoch)`. `None` outside a repository, when
-/// HEAD does not hold it (an uncommitted change), or on any read error: the age is a
-/// courtesy, never a reason to fail an audit.
-pub fn introduced(root: &Path, path: &str, needle: &str, limit: usize) -> Option<(String, i64)> {
-    let repo = Repo::open(root).ok()?;
+/// For each `(path, needle)` (paths repo-relative to `root`): the commit that brought
+/// `needle` into `path`, following HEAD's first parents back for as long as the file holds
+/// it, at most `limit` commits: `(commit id, commit time in seconds since the epoch)`.
+/// `None` outside a repository, when HEAD does not hold it (an uncommitted change), or on
+/// any read error: the age is a courtesy, never a reason to fail an audit. The repository
+/// is opened once for all queries.
+pub fn introduced(
+    root: &Path,
+    queries: &[(String, String)],
+    limit: usize,
+) -> Vec<Option<(String, i64)>> {
+    let Ok(repo) = Repo::open(root) else {
+        return vec![None; queries.len()];
+    };
+    queries
+        .iter()
+        .map(|(path, needle)| introduced_one(&repo, path, needle, limit))
+        .collect()
+}
+
+fn introduced_one(repo: &Repo, path: &str, needle: &str, limit: usize) -> Option<(String, i64)> {
     let full = format!("{}{path}", repo.prefix);
     let head = repo.repo.head_commit().ok()?;
     let mut oldest = None;
