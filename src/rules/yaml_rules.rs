@@ -898,6 +898,64 @@ impl Indentation {
     }
 }
 
+/// The last line a node's content reaches (its last descendant's end).
+fn last_line(file: &crate::source::SourceFile, node: &Node) -> usize {
+    let mut n = node;
+    loop {
+        match &n.kind {
+            NodeKind::Map(entries) if !entries.is_empty() => n = &entries[entries.len() - 1].1,
+            NodeKind::Seq(items) if !items.is_empty() => n = &items[items.len() - 1],
+            _ => return file.line_of(n.span.end.saturating_sub(1).max(n.span.start)),
+        }
+    }
+}
+
+/// Moves lines `first..=last` (a block mapping's subtree) from column `from` to `to`, when
+/// that cannot change what the YAML means: every non-blank line is indented at least
+/// `from` (so all belong to the subtree), none holds a tab or a block scalar header
+/// (`|`, `>`: their content's indentation is significant on its own), and none is a
+/// continuation of a multi-line flow collection or quoted scalar. Otherwise no fix.
+fn reindent(
+    file: &crate::source::SourceFile,
+    first: usize,
+    last: usize,
+    from: usize,
+    to: usize,
+) -> Option<Edit> {
+    let mut out = String::new();
+    let nl = text::eol(&file.text);
+    for n in first..=last {
+        let line = file.line_text(n);
+        if line.trim().is_empty() {
+            out.push_str(line.trim_end_matches([' ', '\t']));
+        } else {
+            let indent = line.len() - line.trim_start_matches(' ').len();
+            let body = &line[indent..];
+            let header = body.split(" #").next().unwrap_or(body).trim_end();
+            let block_scalar = header.ends_with('|')
+                || header.ends_with('>')
+                || ["|-", "|+", ">-", ">+"].iter().any(|h| header.ends_with(h));
+            let open_flow = body.matches(['[', '{']).count() != body.matches([']', '}']).count();
+            let open_quote = body.matches('"').count() % 2 == 1;
+            if indent < from || body.starts_with('\t') || block_scalar || open_flow || open_quote {
+                return None;
+            }
+            out.push_str(&" ".repeat(indent - from + to));
+            out.push_str(body);
+        }
+        if n < last {
+            out.push_str(nl);
+        }
+    }
+    let start = file.line_range(first).start;
+    let end = file.line_range(last).end;
+    Some(Edit {
+        path: file.path.clone(),
+        span: start..end,
+        replacement: out,
+    })
+}
+
 impl Check for Indentation {
     fn wants_yaml(&self) -> bool {
         true
@@ -932,10 +990,23 @@ impl Check for Indentation {
                             && !reported
                         {
                             reported = true;
+                            let want = col(k) + self.params.width;
+                            let edit = reindent(file, ck.line, last_line(file, v), col(ck), want);
+                            let fix = ctx.fix(
+                                None,
+                                format!(
+                                    "indent the mapping under `{}` by {} spaces",
+                                    k.as_str().unwrap_or("?"),
+                                    self.params.width
+                                ),
+                                Applicability::Safe,
+                                edit.into_iter().collect(),
+                            );
                             out.violation(
                                 ck.span.clone(),
                                 format!("indented {} spaces under `{}`, not {}: the repo uses {}-space indentation", col(ck).saturating_sub(col(k)), k.as_str().unwrap_or("?"), self.params.width, self.params.width),
-                            );
+                            )
+                            .with_fix(fix);
                         }
                         stack.push(v);
                     }
