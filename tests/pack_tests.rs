@@ -40,6 +40,16 @@ fn shipped_pack_tests_pass() {
         "ingress-auth-comment",
         "critical-path-replicas",
         "sealed-secret-naming",
+        "kyverno-lifecycle",
+        "keel-lifecycle",
+        "sensitive-storage-class",
+        "pvc-storage-class-explicit",
+        "nfs-mount-options",
+        "inline-nfs-volume",
+        "legacy-postgres-host",
+        "legacy-redis-host",
+        "hardcoded-nfs-server",
+        "nfs-export-fsid",
     ] {
         assert!(
             stdout.contains(&format!(

@@ -1,0 +1,3 @@
+variable "nfs_server" {
+  type = string
+}
