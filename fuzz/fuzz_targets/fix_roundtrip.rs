@@ -32,6 +32,11 @@ fuzz_target!(|data: &[u8]| {
     let Some(once) = fix_once(text) else {
         return;
     };
+    // `FUZZ_VERBOSE=1` shows which inputs the fixes changed (to check the property is
+    // exercised when replaying a corpus with `-runs=0`).
+    if std::env::var_os("FUZZ_VERBOSE").is_some() {
+        eprintln!("fix_roundtrip: fixes changed a {}-byte input", text.len());
+    }
     if let Err(e) = hcl::parse(&once) {
         panic!("fixed text does not parse ({e:?}):\n--- input\n{text}\n--- fixed\n{once}");
     }
