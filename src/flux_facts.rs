@@ -4,6 +4,7 @@
 //! `claimName: ${VOLSYNC_CLAIM:-${APP}}` resolves to the claim a component creates with
 //! `accessModes: ["${VOLSYNC_ACCESSMODES:=ReadWriteOnce}"]` (seed 004's layout).
 
+use crate::index::dir_of;
 use crate::inventory::yaml::flux::{self, Layout};
 use crate::inventory::yaml::subst::{substitute, Vars};
 use crate::source::decode;
@@ -214,10 +215,6 @@ pub fn to_json(node: &Node) -> serde_json::Value {
                 .collect(),
         ),
     }
-}
-
-fn dir_of(path: &str) -> &str {
-    path.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
 }
 
 impl FluxFacts {

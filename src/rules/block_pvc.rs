@@ -4,6 +4,7 @@
 //! three `resize.topolvm.io/*` annotations (`block-pvc-autoresizer`). Both have safe fixes
 //! that write the template's values.
 
+use super::claims::CLAIM_TYPES;
 use super::{Check, Emitter, FileContext};
 use crate::finding::{Applicability, Edit};
 use crate::fix::text;
@@ -55,19 +56,9 @@ impl BlockPvcSettings {
     }
 
     fn covers(&self, class: &str) -> bool {
-        self.params.storage_classes.iter().any(|c| {
-            class == c
-                || class
-                    .strip_prefix(c.as_str())
-                    .is_some_and(|r| r.starts_with('-'))
-        })
+        super::claims::class_in(class, &self.params.storage_classes)
     }
 }
-
-const CLAIM_TYPES: &[&str] = &[
-    "kubernetes_persistent_volume_claim",
-    "kubernetes_persistent_volume_claim_v1",
-];
 
 impl Check for BlockPvcSettings {
     fn check(&self, ctx: &FileContext, out: &mut Emitter) {

@@ -9,7 +9,19 @@ use hcl_edit::expr::Expression;
 /// The class name reported for a claim made by the `nfs_volume` module.
 pub const NFS_MODULE: &str = "nfs_volume module";
 
-const CLAIM_TYPES: &[&str] = &[
+/// Whether storage class `class` is one of `classes`, or a variant of one (`proxmox-lvm`
+/// covers `proxmox-lvm-encrypted`): how the block-storage rules name their classes.
+pub fn class_in(class: &str, classes: &[String]) -> bool {
+    classes.iter().any(|c| {
+        class == c
+            || class
+                .strip_prefix(c.as_str())
+                .is_some_and(|r| r.starts_with('-'))
+    })
+}
+
+/// Resource types of a PersistentVolumeClaim.
+pub const CLAIM_TYPES: &[&str] = &[
     "kubernetes_persistent_volume_claim",
     "kubernetes_persistent_volume_claim_v1",
 ];

@@ -378,16 +378,5 @@ fn params<T: DeserializeOwned>(value: serde_json::Value) -> Result<T> {
 
 /// Resource types that carry a pod template (workloads).
 pub fn is_workload_type(resource_type: &str) -> bool {
-    let base = resource_type.strip_suffix("_v1").unwrap_or(resource_type);
-    matches!(
-        base,
-        "kubernetes_deployment"
-            | "kubernetes_stateful_set"
-            | "kubernetes_daemon_set"
-            | "kubernetes_daemonset"
-            | "kubernetes_cron_job"
-            | "kubernetes_job"
-            | "kubernetes_pod"
-            | "kubernetes_replication_controller"
-    )
+    pods::pod_spec_path(resource_type).is_some()
 }

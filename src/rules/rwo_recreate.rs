@@ -52,12 +52,7 @@ impl RwoRecreate {
     }
 
     fn block_class(&self, class: &str) -> bool {
-        self.params.storage_classes.iter().any(|c| {
-            class == c
-                || class
-                    .strip_prefix(c.as_str())
-                    .is_some_and(|r| r.starts_with('-'))
-        })
+        super::claims::class_in(class, &self.params.storage_classes)
     }
 }
 

@@ -406,12 +406,7 @@ impl Check for BackupCronjob {
             let Some(Value::Known(c)) = class.map(|e| ctx.repo.eval(dir, file, e)) else {
                 continue;
             };
-            let block = p.storage_classes.iter().any(|b| {
-                c == *b
-                    || c.strip_prefix(b.as_str())
-                        .is_some_and(|r| r.starts_with('-'))
-            });
-            if block {
+            if super::claims::class_in(&c, &p.storage_classes) {
                 claims.push((owner, c));
             }
         }
@@ -677,10 +672,14 @@ impl Check for Sealed {
         let dir = dir_of(&file.path);
         let pattern = format!("\"{prefix}*.yaml\"");
         let loaded = ctx.repo.scope(dir).is_some_and(|s| {
-            s.blocks.values().any(|b| {
-                let t = &b.file.text;
-                t.contains("fileset(path.module") && t.contains(&pattern)
-            })
+            // Each file of the stack once (many blocks share a file).
+            let mut files: Vec<&crate::source::SourceFile> =
+                s.blocks.values().map(|b| b.file).collect();
+            files.sort_by_key(|f| f.path.as_str());
+            files.dedup_by_key(|f| f.path.as_str());
+            files
+                .iter()
+                .any(|f| f.text.contains("fileset(path.module") && f.text.contains(&pattern))
         });
         if !loaded && ctx.repo.scope(dir).is_some() {
             out.violation(file.line_range(n), format!("`{name}` holds a SealedSecret, but no file of this stack loads `fileset(path.module, {pattern})`: it is never applied"));

@@ -136,7 +136,7 @@ pub fn rwo_recreate(ctx: &FileContext, w: &YWorkload, out: &mut Emitter) {
     if w.kind != "Deployment" || w.strategy.and_then(Node::as_str) == Some("Recreate") {
         return;
     }
-    let dir = ctx.file.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    let dir = crate::index::dir_of(&ctx.file.path);
     let rwo = |m: &str| m == "ReadWriteOnce" || m == "ReadWriteOncePod";
     let mut found = None;
     for c in &w.claims {
@@ -240,7 +240,7 @@ impl Check for Reloader {
 
     fn check(&self, ctx: &FileContext, out: &mut Emitter) {
         let Some(facts) = ctx.flux else { return };
-        let dir = ctx.file.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        let dir = crate::index::dir_of(&ctx.file.path);
         let generated = facts.generated_configmaps(dir);
         if generated.is_empty() {
             return;
