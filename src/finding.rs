@@ -232,39 +232,6 @@ pub fn position_in(text: &str, offset: usize) -> (usize, usize) {
     (line, text[line_start..offset].chars().count() + 1)
 }
 
-impl Fix {
-    /// The fix as JSON, with 1-based positions computed from the edited file's text.
-    pub fn to_json(
-        &self,
-        sources: &std::collections::BTreeMap<String, String>,
-    ) -> serde_json::Value {
-        let edits: Vec<serde_json::Value> = self
-            .edits
-            .iter()
-            .map(|e| {
-                let text = sources.get(&e.path).map(String::as_str).unwrap_or("");
-                let (start_line, start_column) = position_in(text, e.span.start);
-                let (end_line, end_column) = position_in(text, e.span.end);
-                serde_json::json!({
-                    "path": e.path,
-                    "start_line": start_line,
-                    "start_column": start_column,
-                    "end_line": end_line,
-                    "end_column": end_column,
-                    "start_byte": e.span.start,
-                    "end_byte": e.span.end,
-                    "replacement": e.replacement,
-                })
-            })
-            .collect();
-        serde_json::json!({
-            "description": self.description,
-            "applicability": self.applicability,
-            "edits": edits,
-        })
-    }
-}
-
 /// A stable 64-bit FNV-1a hash, hex-encoded: fingerprints must not change between runs or
 /// builds (std's hasher is randomly seeded).
 pub fn stable_hash(parts: &[&str]) -> String {

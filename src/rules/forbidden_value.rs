@@ -8,7 +8,7 @@ use crate::fix::text;
 use crate::index::dir_of;
 use crate::source::{FileKind, SourceFile};
 use crate::syntax::comments::hash_comment_start;
-use crate::syntax::hcl::Literal;
+use crate::syntax::hcl::{Literal, LiteralContext};
 use anyhow::{bail, Context, Result};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
@@ -97,7 +97,7 @@ impl ForbiddenValue {
         found
     }
 
-    fn hcl_in_context(&self, lit: &Literal) -> bool {
+    fn hcl_in_context(&self, lit: &LiteralContext) -> bool {
         if self.params.contexts.is_empty() {
             return true;
         }
@@ -177,6 +177,7 @@ impl ForbiddenValue {
         &self,
         ctx: &FileContext,
         lit: &Literal,
+        context: &LiteralContext,
         span: &Range<usize>,
         whole: bool,
     ) -> Option<Fix> {
@@ -188,11 +189,11 @@ impl ForbiddenValue {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
             || !file.path.ends_with(".tf")
             || matches!(
-                lit.path.first().map(String::as_str),
+                context.path.first().map(String::as_str),
                 Some("variable" | "terraform")
             )
-            || (lit.path.first().map(String::as_str) == Some("module")
-                && matches!(lit.attr.as_str(), "source" | "version"))
+            || (context.path.first().map(String::as_str) == Some("module")
+                && matches!(context.attr.as_str(), "source" | "version"))
         {
             // Variable defaults, backend settings and module sources cannot refer to
             // variables: leave those to a person.
@@ -238,7 +239,10 @@ impl ForbiddenValue {
         } else {
             format!("use `{var}` and declare `variable \"{name}\"` (pass its value, e.g. from config.tfvars)")
         };
-        let mut fix = ctx.fix(None, description, applicability, edits)?;
+        // Re-alignment only needs the literal's own top-level block (an appended declaration
+        // falls outside it, and then the whole file is re-aligned).
+        let scope = context.owner.as_ref().map(|o| o.block.clone());
+        let mut fix = ctx.fix(scope, description, applicability, edits)?;
         if !declared {
             fix.declares = Some(format!("{}:var.{name}", dir_of(&file.path)));
         }
@@ -364,14 +368,20 @@ impl Check for ForbiddenValue {
         if let Some(hcl_file) = ctx.hcl {
             for lit in &hcl_file.literals {
                 let hits = self.find(&file.text, lit.span.clone());
-                if hits.is_empty() || !self.hcl_in_context(lit) {
+                if hits.is_empty() {
+                    continue;
+                }
+                let Some(context) = hcl_file.context_of(lit) else {
+                    continue;
+                };
+                if !self.hcl_in_context(&context) {
                     continue;
                 }
                 for (span, value) in hits {
                     let whole = lit.span.end - lit.span.start == span.end - span.start + 2
                         && lit.kind == crate::syntax::hcl::LiteralKind::String;
-                    let fix = self.fix(ctx, lit, &span, whole);
-                    self.report(out, span, value, whole, lit.owner.as_ref());
+                    let fix = self.fix(ctx, lit, &context, &span, whole);
+                    self.report(out, span, value, whole, context.owner.as_ref());
                     if let Some(f) = out.findings.last_mut() {
                         f.with_fix(fix);
                     }
