@@ -270,11 +270,18 @@ impl Visit for RegionVisitor {
 
 /// The owner description of a top-level `resource`, `data` or `module` block.
 pub fn owner_of(block: &Block) -> Option<Owner> {
-    let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
-    let address = match (block.ident.as_str(), labels.as_slice()) {
-        ("resource", [t, n]) => format!("{t}.{n}"),
-        ("data", [t, n]) => format!("data.{t}.{n}"),
-        ("module", [n]) => format!("module.{n}"),
+    // Every rule asks this of every resource: no `format!`, no label vector (3.6% of an
+    // audit, callgrind).
+    let mut labels = block.labels.iter().map(|l| l.as_str());
+    let address = match (
+        block.ident.as_str(),
+        labels.next(),
+        labels.next(),
+        labels.next(),
+    ) {
+        ("resource", Some(t), Some(n), None) => [t, ".", n].concat(),
+        ("data", Some(t), Some(n), None) => ["data.", t, ".", n].concat(),
+        ("module", Some(n), None, None) => ["module.", n].concat(),
         _ => return None,
     };
     let header = header_span(block)?;
