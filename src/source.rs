@@ -71,8 +71,9 @@ impl SourceFile {
     /// Wraps already-read text; `path` must be repo-relative.
     pub fn new(path: String, abs_path: PathBuf, text: String) -> SourceFile {
         let kind = FileKind::from_path(&path);
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
+        line_starts.push(0);
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         SourceFile {
             path,
             abs_path,

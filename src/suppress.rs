@@ -47,12 +47,18 @@ pub fn collect(
     if !file.kind.is_code() || !file.text.contains(MARKER) {
         return FileSuppressions { items, invalid };
     }
-    for (line, text) in file.lines() {
-        let Some(pos) = text.find(MARKER) else {
+    // The first marker of each line that has one (a per-line `str::find` rebuilt its
+    // searcher for every line of every file holding a marker).
+    let mut previous_line = 0;
+    for abs in memchr::memmem::find_iter(file.text.as_bytes(), MARKER.as_bytes()) {
+        let line = file.line_of(abs);
+        if line == previous_line {
             continue;
-        };
+        }
+        previous_line = line;
+        let text = file.line_text(line);
         let line_start = file.line_range(line).start;
-        let abs = line_start + pos;
+        let pos = abs - line_start;
         let comment_start = match comments {
             Some(cs) => match cs.iter().find(|c| c.span.start <= abs && abs < c.span.end) {
                 Some(c) => c.span.start,

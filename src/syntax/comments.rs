@@ -19,43 +19,37 @@ pub fn scan_hcl(text: &str, literal_regions: &[Range<usize>]) -> Vec<Comment> {
     let mut comments = Vec::new();
     let mut region_idx = 0;
     let mut i = 0;
-    while i < bytes.len() {
-        while region_idx < regions.len() && regions[region_idx].end <= i {
+    // Jump from one `#` or `/` to the next (a byte-at-a-time loop was 4% of an audit).
+    while let Some(p) = memchr::memchr2(b'#', b'/', &bytes[i.min(bytes.len())..]) {
+        let at = i + p;
+        while region_idx < regions.len() && regions[region_idx].end <= at {
             region_idx += 1;
         }
         if let Some(r) = regions.get(region_idx) {
-            if r.start <= i {
+            if r.start <= at {
                 i = r.end;
                 continue;
             }
         }
-        let start = i;
-        match bytes[i] {
-            b'#' => {
-                i = line_end(bytes, i);
-                comments.push(Comment { span: start..i });
+        let start = at;
+        i = match bytes[at] {
+            b'#' => line_end(bytes, at),
+            b'/' if bytes.get(at + 1) == Some(&b'/') => line_end(bytes, at),
+            b'/' if bytes.get(at + 1) == Some(&b'*') => memchr::memmem::find(&bytes[at + 2..], b"*/")
+                .map(|p| at + 2 + p + 2)
+                .unwrap_or(bytes.len()),
+            _ => {
+                i = at + 1;
+                continue;
             }
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                i = line_end(bytes, i);
-                comments.push(Comment { span: start..i });
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = text[i + 2..]
-                    .find("*/")
-                    .map(|p| i + 2 + p + 2)
-                    .unwrap_or(bytes.len());
-                comments.push(Comment { span: start..i });
-            }
-            _ => i += 1,
-        }
+        };
+        comments.push(Comment { span: start..i });
     }
     comments
 }
 
 fn line_end(bytes: &[u8], from: usize) -> usize {
-    let mut end = bytes[from..]
-        .iter()
-        .position(|&b| b == b'\n')
+    let mut end = memchr::memchr(b'\n', &bytes[from..])
         .map(|p| from + p)
         .unwrap_or(bytes.len());
     if end > from && bytes[end - 1] == b'\r' {
