@@ -16,6 +16,7 @@ use crate::audit::{self, AuditOptions, AuditReport};
 use crate::finding::{Applicability, Edit, Finding, Fix};
 use crate::source::FileKind;
 use crate::source::SourceFile;
+use crate::syntax::comments::Comment;
 use crate::syntax::hcl;
 use anyhow::Result;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -294,6 +295,7 @@ fn parses(path: &str, text: &str) -> Result<(), String> {
 /// only that block is re-parsed.
 pub fn finish(
     file: &SourceFile,
+    parsed: Option<&hcl::HclFile>,
     scope: Option<Range<usize>>,
     description: String,
     applicability: Applicability,
@@ -328,8 +330,57 @@ pub fn finish(
         let slice = &new[region.clone()];
         let touched = touched_lines(&local, slice);
         if align::may_need_alignment(slice, &touched) {
-            let aligned = align::realign(slice, &touched, &|t| hcl::parse(t).ok());
-            new.replace_range(region, &aligned);
+            // One edit in a file parsed before it: re-align from that parse if the edit
+            // cannot have moved anything else (`align::realign_single_edit`).
+            let old_region = region.start..(region.end as isize - delta) as usize;
+            let quick = match (parsed, local.as_slice()) {
+                (Some(parsed), [edit]) => {
+                    let literals: Vec<Range<usize>> = parsed
+                        .literals
+                        .iter()
+                        .filter(|l| {
+                            l.span.start >= old_region.start && l.span.end <= old_region.end
+                        })
+                        .map(|l| l.span.start - old_region.start..l.span.end - old_region.start)
+                        .collect();
+                    let comments: Vec<Comment> = parsed
+                        .comments
+                        .iter()
+                        .filter(|c| {
+                            c.span.start >= old_region.start && c.span.end <= old_region.end
+                        })
+                        .map(|c| Comment {
+                            span: c.span.start - old_region.start..c.span.end - old_region.start,
+                        })
+                        .collect();
+                    align::realign_single_edit(
+                        &old[old_region.clone()],
+                        &literals,
+                        &comments,
+                        &edit.span,
+                        &edit.replacement,
+                        slice,
+                        &touched,
+                    )
+                }
+                _ => None,
+            };
+            match quick {
+                Some(aligned) => {
+                    // Every debug build (the whole test suite) checks the shortcut against
+                    // the re-parse it replaces.
+                    debug_assert_eq!(
+                        aligned,
+                        align::realign(slice, &touched, &|t| hcl::parse(t).ok()),
+                        "re-alignment without a re-parse differs from the re-parse"
+                    );
+                    new.replace_range(region, &aligned);
+                }
+                None => {
+                    let aligned = align::realign(slice, &touched, &|t| hcl::parse(t).ok());
+                    new.replace_range(region, &aligned);
+                }
+            }
         }
     }
     let mut prefix = old

@@ -74,7 +74,7 @@ impl FileContext<'_> {
                 declares: None,
             });
         }
-        crate::fix::finish(self.file, scope, description, applicability, raw)
+        crate::fix::finish(self.file, self.hcl, scope, description, applicability, raw)
     }
 }
 

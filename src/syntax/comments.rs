@@ -35,9 +35,11 @@ pub fn scan_hcl(text: &str, literal_regions: &[Range<usize>]) -> Vec<Comment> {
         i = match bytes[at] {
             b'#' => line_end(bytes, at),
             b'/' if bytes.get(at + 1) == Some(&b'/') => line_end(bytes, at),
-            b'/' if bytes.get(at + 1) == Some(&b'*') => memchr::memmem::find(&bytes[at + 2..], b"*/")
-                .map(|p| at + 2 + p + 2)
-                .unwrap_or(bytes.len()),
+            b'/' if bytes.get(at + 1) == Some(&b'*') => {
+                memchr::memmem::find(&bytes[at + 2..], b"*/")
+                    .map(|p| at + 2 + p + 2)
+                    .unwrap_or(bytes.len())
+            }
             _ => {
                 i = at + 1;
                 continue;
