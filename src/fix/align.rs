@@ -193,7 +193,7 @@ pub fn realign_single_edit(
     if before[edit.clone()].contains('\n') || replacement.contains(['\n', '"']) {
         return None;
     }
-    let exact = literals.iter().any(|l| *l == *edit);
+    let exact = literals.contains(edit);
     let inside = literals
         .iter()
         .any(|l| l.start < edit.start && edit.end < l.end);
