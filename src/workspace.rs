@@ -53,10 +53,25 @@ pub struct WalkResult {
 /// Repo-relative, `/`-separated form of `path`.
 pub fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
+    // The walk's paths are already clean: take the text as it is (joining components
+    // allocated a vector per file, 1.4% of an audit).
+    if let Some(text) = rel.to_str().filter(|t| is_clean_relative(t)) {
+        return text.to_string();
+    }
     rel.components()
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// Whether `text` is a `/`-separated relative path that `Path::components` would give back
+/// unchanged: no empty, `.` or `..` component, no leading or trailing separator.
+fn is_clean_relative(text: &str) -> bool {
+    std::path::MAIN_SEPARATOR == '/'
+        && !text.is_empty()
+        && text
+            .split('/')
+            .all(|c| !c.is_empty() && c != "." && c != "..")
 }
 
 /// Compiles `exclude` globs.
@@ -158,5 +173,24 @@ fn err_path(err: &ignore::Error) -> Option<PathBuf> {
             err_path(err)
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_are_slash_separated_and_clean() {
+        let root = Path::new("/repo");
+        assert_eq!(
+            relative(root, Path::new("/repo/stacks/a/main.tf")),
+            "stacks/a/main.tf"
+        );
+        assert_eq!(
+            relative(root, Path::new("/repo/stacks//a/./main.tf")),
+            "stacks/a/main.tf"
+        );
+        assert_eq!(relative(root, Path::new("/repo")), "");
     }
 }

@@ -365,6 +365,15 @@ impl Check for ForbiddenValue {
         if !file.kind.is_code() || self.allow.is_match(&file.path) {
             return;
         }
+        // Most files hold none of the values: one search of the whole text settles that,
+        // instead of one per literal or line (3% of an audit, callgrind).
+        if !self
+            .finders
+            .iter()
+            .any(|f| f.find(file.text.as_bytes()).is_some())
+        {
+            return;
+        }
         if let Some(hcl_file) = ctx.hcl {
             for lit in &hcl_file.literals {
                 let hits = self.find(&file.text, lit.span.clone());
