@@ -110,7 +110,7 @@ pub fn root_vars(
 /// The stack's automatically loaded var files, in load order.
 fn auto_var_files(repo: &RepoFiles, stack_dir: &str) -> Vec<String> {
     let in_dir: Vec<&String> = repo
-        .files
+        .files_in_tree(stack_dir)
         .iter()
         .filter(|f| dir_of(f) == stack_dir)
         .collect();
