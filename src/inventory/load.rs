@@ -125,7 +125,9 @@ impl RepoFiles {
             return &self.files;
         }
         let base = Path::new(dir);
-        let start = self.files.partition_point(|f| Path::new(f.as_str()) <= base);
+        let start = self
+            .files
+            .partition_point(|f| Path::new(f.as_str()) <= base);
         let len = self.files[start..].partition_point(|f| Path::new(f.as_str()).starts_with(base));
         &self.files[start..start + len]
     }
@@ -183,6 +185,17 @@ pub fn tf_dirs(files: &[String]) -> BTreeMap<String, Vec<String>> {
 
 /// Reads and parses the `.tf` files of one directory.
 pub fn parse_dir(repo: &RepoFiles, dir: &str, paths: &[String]) -> ParsedDir {
+    parse_dir_where(repo, dir, paths, |_| true)
+}
+
+/// Reads the `.tf` files of one directory and parses those whose text passes `wanted`
+/// (the others are left out, without a note).
+pub fn parse_dir_where(
+    repo: &RepoFiles,
+    dir: &str,
+    paths: &[String],
+    wanted: impl Fn(&str) -> bool,
+) -> ParsedDir {
     let mut out = ParsedDir {
         dir: dir.to_string(),
         files: Vec::new(),
@@ -196,6 +209,9 @@ pub fn parse_dir(repo: &RepoFiles, dir: &str, paths: &[String]) -> ParsedDir {
                 continue;
             }
         };
+        if !wanted(&file.text) {
+            continue;
+        }
         match crate::syntax::hcl::parse_body(&file.text) {
             Ok(body) => out.files.push(ParsedFile {
                 file,
@@ -226,8 +242,15 @@ mod tests {
     #[test]
     fn files_in_a_tree_are_found_by_binary_search() {
         let mut paths: Vec<PathBuf> = [
-            "a.tf", "stacks/a-b/x.tf", "stacks/a/main.tf", "stacks/a/sub/v.tf", "stacks/a.txt",
-            "stacks/ab/y.tf", "stacks/a/z.tfvars", "stacks/a", "t.tf",
+            "a.tf",
+            "stacks/a-b/x.tf",
+            "stacks/a/main.tf",
+            "stacks/a/sub/v.tf",
+            "stacks/a.txt",
+            "stacks/ab/y.tf",
+            "stacks/a/z.tfvars",
+            "stacks/a",
+            "t.tf",
         ]
         .iter()
         .map(PathBuf::from)
@@ -235,7 +258,10 @@ mod tests {
         paths.sort(); // as the walk sorts them
         let repo = RepoFiles {
             root: PathBuf::from("/repo"),
-            files: paths.iter().map(|p| p.to_str().unwrap().to_string()).collect(),
+            files: paths
+                .iter()
+                .map(|p| p.to_str().unwrap().to_string())
+                .collect(),
         };
         let linear = |dir: &str| -> Vec<&str> {
             repo.files
@@ -244,7 +270,14 @@ mod tests {
                 .map(String::as_str)
                 .collect()
         };
-        for dir in ["stacks/a", "stacks", "stacks/a/sub", "stacks/ab", "nope", "stacks/a-b"] {
+        for dir in [
+            "stacks/a",
+            "stacks",
+            "stacks/a/sub",
+            "stacks/ab",
+            "nope",
+            "stacks/a-b",
+        ] {
             let found: Vec<&str> = repo.files_in_tree(dir).iter().map(String::as_str).collect();
             assert_eq!(found, linear(dir), "{dir}");
         }
