@@ -338,17 +338,28 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
         }
     }
     let want_yaml = rules.iter().any(|r| r.check.wants_yaml());
-    let flux = want_yaml.then(|| {
-        let yaml_files: Vec<(String, PathBuf)> = walked
+    // Repo-relative names of every walked file, for the YAML rules only.
+    let rel_files: Vec<String> = match want_yaml {
+        true => walked
             .files
             .iter()
-            .map(|abs| (workspace::relative(&root, abs), abs.clone()))
+            .map(|abs| workspace::relative(&root, abs))
+            .collect(),
+        false => Vec::new(),
+    };
+    let charts = crate::inventory::yaml::chart_dirs(rel_files.iter().map(String::as_str));
+    let flux = want_yaml.then(|| {
+        let yaml_files: Vec<(String, PathBuf)> = rel_files
+            .iter()
+            .zip(&walked.files)
             .filter(|(rel, _)| FileKind::from_path(rel) == FileKind::Yaml)
+            .map(|(rel, abs)| (rel.clone(), abs.clone()))
             .collect();
         crate::flux_facts::FluxFacts::collect(&yaml_files, opts.overlay.as_deref())
     });
     let env = DirEnv {
         root: &root,
+        charts: &charts,
         rules: &rules,
         overlay: opts.overlay.as_deref(),
         parse_error_severity: metas
@@ -592,6 +603,8 @@ struct DirEnv<'a> {
     today: time::Date,
     want_fixes: bool,
     want_yaml: bool,
+    /// Helm chart directories: their YAML files are not manifests.
+    charts: &'a [&'a str],
     flux: Option<&'a crate::flux_facts::FluxFacts>,
 }
 
@@ -619,7 +632,10 @@ fn audit_dir(env: &DirEnv, files: &[(PathBuf, bool)]) -> DirOutput {
     let mut out = DirOutput::default();
     let mut loaded = Vec::with_capacity(files.len());
     for (abs, scoped) in files {
-        match (load(env.root, abs, env.overlay, env.want_yaml), scoped) {
+        match (
+            load(env.root, abs, env.overlay, env.want_yaml, env.charts),
+            scoped,
+        ) {
             (Ok(l), _) => loaded.push((l, *scoped)),
             (Err(s), true) => out.skipped.push(s),
             (Err(_), false) => {}
@@ -739,6 +755,7 @@ fn load(
     abs: &Path,
     overlay: Option<&HashMap<PathBuf, String>>,
     want_yaml: bool,
+    charts: &[&str],
 ) -> Result<Loaded, Skipped> {
     let rel = workspace::relative(root, abs);
     let bytes = match overlay.and_then(|o| o.get(abs)) {
@@ -763,47 +780,31 @@ fn load(
     } else {
         (None, None)
     };
-    let (yaml, parse_error) =
-        if want_yaml && file.kind == FileKind::Yaml && is_manifest_path(root, &file.path) {
-            let mut parsed = crate::syntax::yaml::parse(&file.text);
-            // The first broken document is reported; the others are still checked.
-            let error = (!parsed.errors.is_empty()).then(|| {
-                let e = parsed.errors.remove(0);
-                ParseError {
-                    message: format!("YAML document does not parse: {}", e.message),
-                    line: e.line,
-                    column: e.column,
-                    offset: e.offset,
-                }
-            });
-            (Some(parsed), error.or(parse_error))
-        } else {
-            (None, parse_error)
-        };
+    let (yaml, parse_error) = if want_yaml
+        && file.kind == FileKind::Yaml
+        && crate::inventory::yaml::is_manifest_file(&file.path, charts)
+    {
+        let mut parsed = crate::syntax::yaml::parse(&file.text);
+        // The first broken document is reported; the others are still checked.
+        let error = (!parsed.errors.is_empty()).then(|| {
+            let e = parsed.errors.remove(0);
+            ParseError {
+                message: format!("YAML document does not parse: {}", e.message),
+                line: e.line,
+                column: e.column,
+                offset: e.offset,
+            }
+        });
+        (Some(parsed), error.or(parse_error))
+    } else {
+        (None, parse_error)
+    };
     Ok(Loaded {
         file,
         hcl,
         yaml,
         parse_error,
     })
-}
-
-/// Whether a YAML file can hold manifests the YAML rules judge: not under a hidden
-/// directory or named like one (`.github/workflows`, `.sops.yaml`, `.pre-commit-config.yaml`),
-/// and not inside a Helm chart (a directory with a `Chart.yaml` holds Go templates and
-/// chart values, not manifests), as the inventory reads a Flux tree.
-fn is_manifest_path(root: &Path, rel: &str) -> bool {
-    if rel.split('/').any(|part| part.starts_with('.')) {
-        return false;
-    }
-    let mut dir = Path::new(rel).parent();
-    while let Some(d) = dir {
-        if root.join(d).join("Chart.yaml").is_file() {
-            return false;
-        }
-        dir = d.parent();
-    }
-    true
 }
 
 fn parse_error_finding(file: &SourceFile, err: &ParseError, severity: Severity) -> Finding {

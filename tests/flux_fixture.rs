@@ -219,3 +219,40 @@ fn fix_repairs_order_and_markers_and_is_idempotent() {
         "a second --fix is a no-op"
     );
 }
+
+/// YAML inside a Helm chart (a directory with `Chart.yaml` or `Chart.yml`, found in the
+/// walked file list, as the drift inventory finds charts) is not judged by the YAML rules;
+/// the same document outside a chart is.
+#[test]
+fn helm_chart_files_are_not_manifests() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(Path::new(FIXTURE), dir.path());
+    let service =
+        "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: lb\nspec:\n  type: LoadBalancer\n";
+    for (chart, marker) in [("charts/a", "Chart.yaml"), ("charts/b", "Chart.yml")] {
+        let templates = dir.path().join(chart).join("templates");
+        std::fs::create_dir_all(&templates).unwrap();
+        std::fs::write(
+            dir.path().join(chart).join(marker),
+            "---\nname: a\nversion: 1.0.0\n",
+        )
+        .unwrap();
+        std::fs::write(templates.join("service.yaml"), service).unwrap();
+    }
+    std::fs::create_dir_all(dir.path().join("kubernetes/apps/lb")).unwrap();
+    std::fs::write(dir.path().join("kubernetes/apps/lb/service.yaml"), service).unwrap();
+    let (_, doc) = json(dir.path());
+    let lb: Vec<Key> = keys(&doc)
+        .into_iter()
+        .filter(|(rule, _, _)| rule == "no-loadbalancer-service")
+        .filter(|(_, path, _)| path.contains("/lb/") || path.starts_with("charts/"))
+        .collect();
+    assert_eq!(
+        lb,
+        vec![(
+            "no-loadbalancer-service".to_string(),
+            "kubernetes/apps/lb/service.yaml".to_string(),
+            7
+        )]
+    );
+}

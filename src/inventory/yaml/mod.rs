@@ -24,23 +24,34 @@ use std::collections::BTreeMap;
 /// File names Kustomize reads as a `kustomization.yaml`.
 const KUSTOMIZE_FILES: &[&str] = &["kustomization.yaml", "kustomization.yml"];
 
-/// Declares the objects and releases of the repository's YAML manifests; `tf_dirs` are the
-/// directories holding `.tf` files.
-pub fn declare(repo: &RepoFiles, tf_dirs: &BTreeMap<String, Vec<String>>) -> Declared {
-    let charts: Vec<&str> = repo
-        .files
-        .iter()
+/// The directories of the Helm charts among `files` (repo-relative paths): those holding a
+/// `Chart.yaml` (or `Chart.yml`).
+pub fn chart_dirs<'a>(files: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    files
         .filter(|f| {
             let name = f.rsplit('/').next().unwrap_or(f);
             name == "Chart.yaml" || name == "Chart.yml"
         })
-        .map(|f| dir_of(f))
-        .collect();
+        .map(dir_of)
+        .collect()
+}
+
+/// Whether a repo-relative path is a YAML file that can hold manifests: a `.yaml`/`.yml`
+/// file, not hidden or under a hidden directory (`.github/`, `.sops.yaml`), and not inside
+/// a Helm chart of `charts` (templates and chart values, not manifests). The inventory and
+/// the YAML rules of `audit` read the same files.
+pub fn is_manifest_file(path: &str, charts: &[&str]) -> bool {
+    docs::is_candidate(path) && !charts.iter().any(|c| flux::within(dir_of(path), c))
+}
+
+/// Declares the objects and releases of the repository's YAML manifests; `tf_dirs` are the
+/// directories holding `.tf` files.
+pub fn declare(repo: &RepoFiles, tf_dirs: &BTreeMap<String, Vec<String>>) -> Declared {
+    let charts = chart_dirs(repo.files.iter().map(String::as_str));
     let candidates: Vec<&String> = repo
         .files
         .iter()
-        .filter(|f| docs::is_candidate(f))
-        .filter(|f| !charts.iter().any(|c| flux::within(dir_of(f), c)))
+        .filter(|f| is_manifest_file(f, &charts))
         .collect();
     let read: Vec<(&str, Result<YamlFile, Note>)> = candidates
         .par_iter()
