@@ -352,7 +352,7 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
         let yaml_files: Vec<(String, PathBuf)> = rel_files
             .iter()
             .zip(&walked.files)
-            .filter(|(rel, _)| FileKind::from_path(rel) == FileKind::Yaml)
+            .filter(|(rel, _)| crate::inventory::yaml::is_manifest_file(rel, &charts))
             .map(|(rel, abs)| (rel.clone(), abs.clone()))
             .collect();
         crate::flux_facts::FluxFacts::collect(&yaml_files, opts.overlay.as_deref())

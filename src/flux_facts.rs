@@ -9,6 +9,7 @@ use crate::inventory::yaml::flux::{self, Layout};
 use crate::inventory::yaml::subst::{substitute, Vars};
 use crate::source::decode;
 use crate::syntax::yaml::{self, Node, NodeKind};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -219,85 +220,108 @@ pub fn to_json(node: &Node) -> serde_json::Value {
 
 impl FluxFacts {
     /// Reads the YAML files of the repository that can hold a Flux Kustomization, a
-    /// Kustomize `components:` list or a claim (a cheap text test first); `files` are
-    /// `(repo-relative path, absolute path)`, `overlay` the texts `--fix` holds in memory.
+    /// Kustomize `components:` list or a claim (a cheap text test first), in parallel;
+    /// `files` are `(repo-relative path, absolute path)` of the manifest files (see
+    /// `inventory::yaml::is_manifest_file`), `overlay` the texts `--fix` holds in memory.
+    /// These files are parsed again when their directory is audited: keeping every tree
+    /// until then would hold the whole YAML tree in memory.
     pub fn collect(
         files: &[(String, PathBuf)],
         overlay: Option<&HashMap<PathBuf, String>>,
     ) -> FluxFacts {
+        let per_file: Vec<FluxFacts> = files
+            .par_iter()
+            .map(|(rel, abs)| FluxFacts::of_file(rel, abs, overlay))
+            .collect();
         let mut facts = FluxFacts::default();
-        for (rel, abs) in files {
-            let text = match overlay.and_then(|o| o.get(abs)) {
-                Some(t) => t.clone(),
-                None => match std::fs::read(abs).ok().map(|b| decode(rel, b)) {
-                    Some(Ok(t)) => t,
-                    _ => continue,
-                },
-            };
-            let interesting = text.contains("kustomize.toolkit.fluxcd.io")
-                || text.contains("components:")
-                || text.contains("configMapGenerator")
-                || text.contains("PersistentVolumeClaim")
-                || text.contains("://")
-                || text.contains("_HOST");
-            if !interesting {
-                continue;
+        for f in per_file {
+            facts.databases.extend(f.databases);
+            facts.claims.extend(f.claims);
+            for (dir, names) in f.generated {
+                facts.generated.entry(dir).or_default().extend(names);
             }
-            let dir = dir_of(rel);
-            let is_kustomize = Path::new(rel)
-                .file_name()
-                .is_some_and(|n| n == "kustomization.yaml" || n == "kustomization.yml");
-            for doc in yaml::parse(&text).docs {
-                let Some(root) = doc.root.as_ref() else {
-                    continue;
-                };
-                db_refs(root, &app_of(rel), rel, &mut facts.databases);
-                let json = to_json(root);
-                if is_kustomize {
-                    for g in root
-                        .get("configMapGenerator")
-                        .map(Node::items)
-                        .unwrap_or_default()
-                    {
-                        if let Some(name) = g.get("name").and_then(Node::as_str) {
-                            facts
-                                .generated
-                                .entry(dir.to_string())
-                                .or_default()
-                                .push(name.to_string());
-                        }
+            facts.layout.kustomizations.extend(f.layout.kustomizations);
+            facts
+                .layout
+                .kustomize_components
+                .extend(f.layout.kustomize_components);
+        }
+        facts.layout.finish();
+        facts
+    }
+
+    /// The facts of one file (an unreadable or uninteresting file has none).
+    fn of_file(rel: &str, abs: &Path, overlay: Option<&HashMap<PathBuf, String>>) -> FluxFacts {
+        let mut facts = FluxFacts::default();
+        let text = match overlay.and_then(|o| o.get(abs)) {
+            Some(t) => t.clone(),
+            None => match std::fs::read(abs).ok().map(|b| decode(rel, b)) {
+                Some(Ok(t)) => t,
+                _ => return facts,
+            },
+        };
+        let interesting = text.contains("kustomize.toolkit.fluxcd.io")
+            || text.contains("components:")
+            || text.contains("configMapGenerator")
+            || text.contains("PersistentVolumeClaim")
+            || text.contains("://")
+            || text.contains("_HOST");
+        if !interesting {
+            return facts;
+        }
+        let dir = dir_of(rel);
+        let is_kustomize = Path::new(rel)
+            .file_name()
+            .is_some_and(|n| n == "kustomization.yaml" || n == "kustomization.yml");
+        for doc in yaml::parse(&text).docs {
+            let Some(root) = doc.root.as_ref() else {
+                continue;
+            };
+            db_refs(root, &app_of(rel), rel, &mut facts.databases);
+            let json = to_json(root);
+            if is_kustomize {
+                for g in root
+                    .get("configMapGenerator")
+                    .map(Node::items)
+                    .unwrap_or_default()
+                {
+                    if let Some(name) = g.get("name").and_then(Node::as_str) {
+                        facts
+                            .generated
+                            .entry(dir.to_string())
+                            .or_default()
+                            .push(name.to_string());
                     }
                 }
-                if flux::is_flux_kustomization(&json) {
-                    if let Ok(k) = flux::kustomization(&json) {
-                        facts.layout.kustomizations.push(k);
-                    }
-                } else if is_kustomize {
-                    for c in flux::kustomize_components(&json, dir) {
-                        facts.layout.kustomize_components.push((dir.to_string(), c));
-                    }
-                } else if doc.kind() == Some("PersistentVolumeClaim") {
-                    let modes = root
-                        .path(&["spec", "accessModes"])
-                        .map(|m| {
-                            m.items()
-                                .iter()
-                                .filter_map(Node::as_str)
-                                .map(str::to_string)
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    if let Some(name) = doc.name() {
-                        facts.claims.push(ClaimDecl {
-                            dir: dir.to_string(),
-                            name: name.to_string(),
-                            modes,
-                        });
-                    }
+            }
+            if flux::is_flux_kustomization(&json) {
+                if let Ok(k) = flux::kustomization(&json) {
+                    facts.layout.kustomizations.push(k);
+                }
+            } else if is_kustomize {
+                for c in flux::kustomize_components(&json, dir) {
+                    facts.layout.kustomize_components.push((dir.to_string(), c));
+                }
+            } else if doc.kind() == Some("PersistentVolumeClaim") {
+                let modes = root
+                    .path(&["spec", "accessModes"])
+                    .map(|m| {
+                        m.items()
+                            .iter()
+                            .filter_map(Node::as_str)
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if let Some(name) = doc.name() {
+                    facts.claims.push(ClaimDecl {
+                        dir: dir.to_string(),
+                        name: name.to_string(),
+                        modes,
+                    });
                 }
             }
         }
-        facts.layout.finish();
         facts
     }
 

@@ -256,3 +256,24 @@ fn helm_chart_files_are_not_manifests() {
         )]
     );
 }
+
+/// The repository-wide facts read the same files as the rules: a Helm chart's values naming
+/// an app's database do not make that database shared.
+#[test]
+fn helm_chart_values_do_not_share_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(Path::new(FIXTURE), dir.path());
+    std::fs::create_dir_all(dir.path().join("charts/tool")).unwrap();
+    std::fs::write(
+        dir.path().join("charts/tool/Chart.yaml"),
+        "---\nname: tool\nversion: 1.0.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("charts/tool/values.yaml"),
+        "---\ndatabase:\n  url: postgresql://tool@postgres-rw.database.svc:5432/paperless\n",
+    )
+    .unwrap();
+    let (_, doc) = json(dir.path());
+    assert_eq!(keys(&doc), expected());
+}
