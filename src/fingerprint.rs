@@ -7,6 +7,7 @@
 //! and changes when the file or resource is renamed or the flagged text itself changes.
 
 use crate::finding::{stable_hash, Finding};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 
 /// The flagged text with every run of whitespace (line breaks included) collapsed to one
@@ -46,10 +47,13 @@ pub fn with_occurrence(base: &str, index: usize) -> String {
 /// index counts every finding with the same base; `sources` holds the text of the files
 /// the findings point into.
 pub fn assign(findings: &mut [Finding], sources: &BTreeMap<String, String>) {
+    // The hashes in parallel, the occurrence counts in order.
+    let bases: Vec<String> = findings
+        .par_iter()
+        .map(|f| base(f, sources.get(&f.location.path).map(String::as_str)))
+        .collect();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for f in findings.iter_mut() {
-        let text = sources.get(&f.location.path).map(String::as_str);
-        let base = base(f, text);
+    for (f, base) in findings.iter_mut().zip(bases) {
         let count = seen.entry(base.clone()).or_default();
         f.fingerprint = with_occurrence(&base, *count);
         *count += 1;
