@@ -62,7 +62,9 @@ struct Pending {
 /// with only the fixes that keep it parsable ([`apply_verified`]), so the common case
 /// parses each changed file once, not twice.
 pub fn run(opts: &AuditOptions, unsafe_fixes: bool, mode: Mode) -> Result<FixOutcome> {
-    let mut overlay: HashMap<PathBuf, String> = HashMap::new();
+    // Shared with each round's audit without a copy of every fixed file's text; the
+    // audit's handle is gone when the round ends, so `make_mut` below never copies.
+    let mut overlay: Arc<HashMap<PathBuf, String>> = Arc::default();
     let mut originals: BTreeMap<String, (PathBuf, String)> = BTreeMap::new();
     let mut rejected: BTreeSet<(String, String)> = BTreeSet::new();
     let mut pending: BTreeMap<String, Pending> = BTreeMap::new();
@@ -74,7 +76,7 @@ pub fn run(opts: &AuditOptions, unsafe_fixes: bool, mode: Mode) -> Result<FixOut
     let started = std::time::Instant::now();
     let report = loop {
         let report = audit::run(&AuditOptions {
-            overlay: Some(Arc::new(overlay.clone())),
+            overlay: Some(overlay.clone()),
             with_fixes: true,
             reuse: Some(reuse.clone()),
             ..opts.clone()
@@ -98,7 +100,7 @@ pub fn run(opts: &AuditOptions, unsafe_fixes: bool, mode: Mode) -> Result<FixOut
                     });
                 fixed = fixed - chosen.len() + applied;
                 mark_dirty(&reuse, &path);
-                overlay.insert(report.root.join(&path), new_text);
+                Arc::make_mut(&mut overlay).insert(report.root.join(&path), new_text);
             }
             pending.clear();
             continue;
@@ -132,7 +134,7 @@ pub fn run(opts: &AuditOptions, unsafe_fixes: bool, mode: Mode) -> Result<FixOut
             originals
                 .entry(path.to_string())
                 .or_insert_with(|| (abs.clone(), current.clone()));
-            overlay.insert(abs, new_text);
+            Arc::make_mut(&mut overlay).insert(abs, new_text);
             fixed += chosen.len();
             pending.insert(
                 path.to_string(),
@@ -144,21 +146,21 @@ pub fn run(opts: &AuditOptions, unsafe_fixes: bool, mode: Mode) -> Result<FixOut
         }
         trace.mark(&format!("fix round {round} apply"), started);
     };
-    let mut changed = BTreeMap::new();
-    let mut writes = Vec::new();
+    let mut changed: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut targets: Vec<(PathBuf, String)> = Vec::new();
     for (path, (abs, original)) in originals {
-        if let Some(new) = overlay.remove(&abs) {
+        if let Some(new) = Arc::make_mut(&mut overlay).remove(&abs) {
             if new != original {
-                writes.push((abs, new.clone()));
+                targets.push((abs, path.clone()));
                 changed.insert(path, (original, new));
             }
         }
     }
     if mode == Mode::Apply {
         use rayon::prelude::*;
-        writes
+        targets
             .par_iter()
-            .try_for_each(|(abs, text)| write::atomic(abs, text))?;
+            .try_for_each(|(abs, path)| write::atomic(abs, &changed[path].1))?;
     }
     trace.mark("fix writes", started);
     Ok(FixOutcome {
