@@ -5,6 +5,7 @@ use infra_audit::cli::{Cli, Command};
 use infra_audit::commands;
 
 fn main() {
+    disable_transparent_huge_pages();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
@@ -67,3 +68,18 @@ const STACK_SIZE: usize = 16 * 1024 * 1024;
 /// many small nodes); mimalloc is much faster at exactly that.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Turns transparent huge pages off for this process (what `MIMALLOC_ALLOW_THP=0` does).
+/// mimalloc asks for huge pages for its arenas, and every first touch of a 2 MiB page
+/// zeroes all of it: a 15,000-stack audit zeroed about 4 GB, 18% of its time in the
+/// kernel's `clear_page_erms` (perf). Medians of interleaved runs, JSON report, with and
+/// without this call: 150 stacks 62.3 -> 61.3 ms (15 runs), 1,500 stacks 554 -> 546 ms
+/// (9 runs), 15,000 stacks 7.23 -> 5.93 s (3 runs). The flag only affects this process; where THP is off it is a no-op.
+fn disable_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE only sets a flag on the calling process; no memory is
+    // touched, and a failure (old kernel) leaves things as they were.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
