@@ -14,8 +14,26 @@ use std::collections::BTreeMap;
 
 /// Renders the report as pretty JSON.
 pub fn render(report: &AuditReport, fail_on: Severity) -> String {
+    let mut out = Vec::new();
+    write(report, fail_on, &mut out).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// Writes the report as pretty JSON to `out` as it is serialised: at 15,000 stacks the
+/// report is about 200 MB, and building it as one string first cost a second copy of it.
+pub fn write(
+    report: &AuditReport,
+    fail_on: Severity,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let doc = document(report, fail_on);
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    out.write_all(b"\n")
+}
+
+fn document(report: &AuditReport, fail_on: Severity) -> Document<'_> {
     let (errors, warnings, infos, unverified) = report.counts();
-    let doc = Document {
+    Document {
         findings: report
             .findings
             .iter()
@@ -42,10 +60,7 @@ pub fn render(report: &AuditReport, fail_on: Severity) -> String {
         }),
         tool: json!({ "name": "infra-audit", "version": env!("CARGO_PKG_VERSION") }),
         version: 1,
-    };
-    let mut out = serde_json::to_string_pretty(&doc).expect("json renders");
-    out.push('\n');
-    out
+    }
 }
 
 /// The whole report; fields in alphabetical order.
