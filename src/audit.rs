@@ -437,6 +437,9 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
                 found.push(Finding { severity, ..f });
             }
         }
+        // Sorted per file while its findings are together in cache: the sort of all of them
+        // below then mostly meets runs already in order.
+        found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         findings.extend(found);
     }
     trace.mark("suppressions", started);
@@ -456,7 +459,7 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
     trace.mark("changes", started);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     trace.mark("sort", started);
-    let wanted: BTreeSet<&str> = findings
+    let wanted: std::collections::HashSet<&str> = findings
         .iter()
         .flat_map(|f| std::iter::once(&f.location).chain(f.related.iter().map(|r| &r.location)))
         .map(|l| l.path.as_str())

@@ -52,10 +52,10 @@ pub fn assign(findings: &mut [Finding], sources: &BTreeMap<String, String>) {
         .par_iter()
         .map(|f| base(f, sources.get(&f.location.path).map(String::as_str)))
         .collect();
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    for (f, base) in findings.iter_mut().zip(bases) {
-        let count = seen.entry(base.clone()).or_default();
-        f.fingerprint = with_occurrence(&base, *count);
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(bases.len());
+    for (f, base) in findings.iter_mut().zip(&bases) {
+        let count = seen.entry(base.as_str()).or_default();
+        f.fingerprint = with_occurrence(base, *count);
         *count += 1;
     }
 }
