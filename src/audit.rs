@@ -487,7 +487,7 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
     }
 
     trace.mark("sort+sources", started);
-    add_import_ages(&root, &metas, &sources, &mut findings);
+    add_history(&root, &rules, &sources, &mut findings);
     let live = opts
         .live
         .as_ref()
@@ -506,62 +506,51 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
     })
 }
 
-/// How many commits back the age of an `import {}` block is looked for.
-const IMPORT_AGE_COMMITS: usize = 2000;
+/// How many commits back [`add_history`] looks.
+const HISTORY_COMMITS: usize = 2000;
 
-/// Says how long each `import {}` block (findings of `import-block` rules) has been in the
-/// repository, from git history when there is one: blocks meant to be deleted after one
-/// apply that are months old are the ones to clean up.
-fn add_import_ages(
+/// Lets rules add what git history says to their findings ([`Check::history_line`]; today
+/// `import-block`, whose blocks should be gone after one apply): every rule's lines are looked
+/// up in one walk of the history.
+///
+/// [`Check::history_line`]: crate::rules::Check::history_line
+fn add_history(
     root: &Path,
-    metas: &[RuleMeta],
+    rules: &[Rule],
     sources: &BTreeMap<String, String>,
     findings: &mut [Finding],
 ) {
-    let import_rules: Vec<&str> = metas
+    let checks: HashMap<&str, &dyn crate::rules::Check> = rules
         .iter()
-        .filter(|m| m.kind == "import-block")
-        .map(|m| m.id.as_str())
+        .map(|r| (r.meta.id.as_str(), r.check.as_ref()))
         .collect();
-    if import_rules.is_empty() {
-        return;
-    }
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    // The block's `to = ...` line identifies it in older versions of the file.
+    let check_of = |id: &str| checks.get(id).copied();
     let mut wanted = Vec::new();
     for (i, f) in findings.iter().enumerate() {
-        if !import_rules.contains(&f.rule.as_str()) {
-            continue;
-        }
-        let Some(text) = sources.get(&f.location.path) else {
+        let (Some(check), Some(text)) = (check_of(&f.rule), sources.get(&f.location.path)) else {
             continue;
         };
-        if let Some(needle) = text
-            .lines()
-            .skip(f.location.line)
-            .take(20)
-            .map(str::trim)
-            .find(|l| l.starts_with("to ") || l.starts_with("to="))
-        {
-            wanted.push((i, (f.location.path.clone(), needle.to_string())));
+        if let Some(line) = check.history_line(f, text) {
+            wanted.push((i, (f.location.path.clone(), line)));
         }
     }
     if wanted.is_empty() {
         return;
     }
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let queries: Vec<(String, String)> = wanted.iter().map(|(_, q)| q.clone()).collect();
-    let ages = crate::git::introduced(root, &queries, IMPORT_AGE_COMMITS);
-    for ((i, _), age) in wanted.into_iter().zip(ages) {
-        let Some((commit, at)) = age else { continue };
+    let found = crate::git::introduced(root, &queries, HISTORY_COMMITS);
+    for ((i, _), introduced) in wanted.into_iter().zip(found) {
+        let Some((commit, at)) = introduced else {
+            continue;
+        };
         let days = (now - at).max(0) / 86_400;
         let date = time::OffsetDateTime::from_unix_timestamp(at)
             .map(|d| d.date().to_string())
             .unwrap_or_default();
-        findings[i].message.push_str(&format!(
-            " (in the repository since {date}, {days} day{}, commit {})",
-            if days == 1 { "" } else { "s" },
-            &commit[..commit.len().min(12)]
-        ));
+        if let Some(check) = check_of(&findings[i].rule) {
+            check.with_history(&mut findings[i], &commit, &date, days);
+        }
     }
 }
 

@@ -101,6 +101,24 @@ pub trait Check: Send + Sync {
         false
     }
 
+    /// A line of `text` (the finding's file) that identifies what `finding` is about in older
+    /// versions of the file, for kinds whose findings say since when it has been in the
+    /// repository; the audit looks all of them up in git history at once.
+    fn history_line(&self, _finding: &crate::finding::Finding, _text: &str) -> Option<String> {
+        None
+    }
+
+    /// Adds what git history says to a finding whose [`Check::history_line`] was found:
+    /// the commit that introduced the line and its age in days.
+    fn with_history(
+        &self,
+        _finding: &mut crate::finding::Finding,
+        _commit: &str,
+        _date: &str,
+        _days: i64,
+    ) {
+    }
+
     /// Judges a change set (change-scoped kinds only).
     fn check_change(&self, _ctx: &ChangeContext, _meta: &RuleMeta) -> Vec<crate::finding::Finding> {
         Vec::new()

@@ -223,4 +223,29 @@ impl Check for ImportBlock {
             );
         }
     }
+
+    /// The block's `to = ...` line: it identifies the block in older versions of the file,
+    /// so the message can say how long the block (meant to go after one apply) has stayed.
+    fn history_line(&self, finding: &crate::finding::Finding, text: &str) -> Option<String> {
+        text.lines()
+            .skip(finding.location.line)
+            .take(20)
+            .map(str::trim)
+            .find(|l| l.starts_with("to ") || l.starts_with("to="))
+            .map(str::to_string)
+    }
+
+    fn with_history(
+        &self,
+        finding: &mut crate::finding::Finding,
+        commit: &str,
+        date: &str,
+        days: i64,
+    ) {
+        finding.message.push_str(&format!(
+            " (in the repository since {date}, {days} day{}, commit {})",
+            if days == 1 { "" } else { "s" },
+            &commit[..commit.len().min(12)]
+        ));
+    }
 }
