@@ -12,7 +12,9 @@
 //!
 //! Each case directory is audited as a repository root with only that pack loaded and only
 //! that rule selected; `expected.txt` is not audited. A case that does not parse fails (a
-//! test that cannot be read proves nothing).
+//! test that cannot be read proves nothing). A case directory holding `from.txt` (one line:
+//! a directory, relative to the case) is that directory's repository instead of its own
+//! files, so a case can be an existing fixture (the `--fix` goldens) rather than a copy.
 
 use crate::audit::{self, AuditOptions};
 use crate::config::Config;
@@ -24,6 +26,9 @@ use std::sync::Arc;
 
 /// The file in a `fail` case listing the expected findings.
 pub const EXPECTED_FILE: &str = "expected.txt";
+
+/// The file in a case directory naming the directory to audit in its place.
+pub const FROM_FILE: &str = "from.txt";
 
 /// The outcome of one rule's cases.
 #[derive(Debug)]
@@ -155,14 +160,15 @@ fn audit_case(
     case: &Path,
     failures: &mut Vec<String>,
 ) -> Result<BTreeMap<String, usize>> {
+    let tree = case_tree(case)?;
     let config = Config {
         packs: Some(vec![pack_file.canonicalize()?.display().to_string()]),
-        exclude: vec![EXPECTED_FILE.to_string()],
+        exclude: vec![EXPECTED_FILE.to_string(), FROM_FILE.to_string()],
         ..Config::default()
     };
     let report = audit::run(&AuditOptions {
-        path: case.to_path_buf(),
-        root: Some(case.to_path_buf()),
+        path: tree.clone(),
+        root: Some(tree),
         inline_config: Some(Arc::new(config)),
         select: vec![rule.to_string()],
         ..AuditOptions::default()
@@ -184,6 +190,33 @@ fn audit_case(
             .or_insert(0) += 1;
     }
     Ok(got)
+}
+
+/// The repository a case stands for: the case directory, or the directory its `from.txt`
+/// names (relative to the case; `#` comments and blank lines ignored).
+fn case_tree(case: &Path) -> Result<PathBuf> {
+    let from = case.join(FROM_FILE);
+    let text = match std::fs::read_to_string(&from) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(case.to_path_buf()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", from.display())),
+    };
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.split('#').next().unwrap_or_default().trim()))
+        .filter(|(_, l)| !l.is_empty());
+    let Some((line, dir)) = lines.next() else {
+        bail!("{}: names no directory", from.display());
+    };
+    if let Some((extra, _)) = lines.next() {
+        bail!("{}:{extra}: one directory only", from.display());
+    }
+    let tree = case.join(dir);
+    if !tree.is_dir() {
+        bail!("{}:{line}: `{dir}` is not a directory", from.display());
+    }
+    Ok(tree)
 }
 
 /// Reads `expected.txt`: one `path:line` per line; blank lines and `#` comments ignored.
@@ -236,6 +269,47 @@ pub fn report(results: &[RuleResult]) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn from_txt_names_the_tree_to_audit() {
+        let dir = tempfile::tempdir().unwrap();
+        let case = dir.path().join("fail");
+        std::fs::create_dir_all(case.join("../tree/stacks")).unwrap();
+        std::fs::create_dir_all(&case).unwrap();
+        assert_eq!(
+            case_tree(&case).unwrap(),
+            case,
+            "no from.txt: the case itself"
+        );
+        std::fs::write(
+            case.join(FROM_FILE),
+            "# the shared tree
+../tree
+",
+        )
+        .unwrap();
+        assert_eq!(case_tree(&case).unwrap(), case.join("../tree"));
+        std::fs::write(
+            case.join(FROM_FILE),
+            "../nowhere
+",
+        )
+        .unwrap();
+        let err = case_tree(&case).unwrap_err().to_string();
+        assert!(
+            err.ends_with("from.txt:1: `../nowhere` is not a directory"),
+            "{err}"
+        );
+        std::fs::write(
+            case.join(FROM_FILE),
+            "../tree
+../tree
+",
+        )
+        .unwrap();
+        let err = case_tree(&case).unwrap_err().to_string();
+        assert!(err.ends_with("from.txt:2: one directory only"), "{err}");
+    }
 
     #[test]
     fn expected_lines_are_counted_and_validated() {

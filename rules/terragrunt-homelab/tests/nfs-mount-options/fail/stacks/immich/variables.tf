@@ -1,3 +1,0 @@
-variable "nfs_server" {
-  type = string
-}
