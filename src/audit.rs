@@ -327,27 +327,30 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
     // Files are processed one module directory at a time (locals, variables and namespace
     // references resolve within a directory), so each directory's parse trees are dropped
     // as soon as it is checked. Files outside the audited path still feed the facts.
-    let mut dirs: BTreeMap<String, Vec<(PathBuf, bool)>> = BTreeMap::new();
-    for abs in &walked.files {
+    // Repo-relative names of every walked file, worked out once.
+    let rel_files: Vec<String> = walked
+        .files
+        .iter()
+        .map(|abs| workspace::relative(&root, abs))
+        .collect();
+    let mut dirs: BTreeMap<String, Vec<DirFile>> = BTreeMap::new();
+    for (abs, rel) in walked.files.iter().zip(&rel_files) {
         let scoped = in_scope(abs);
-        if scoped || FileKind::from_path(&abs.to_string_lossy()) == FileKind::Hcl {
-            let rel = workspace::relative(&root, abs);
-            dirs.entry(dir_of(&rel).to_string())
+        if scoped || FileKind::from_path(rel) == FileKind::Hcl {
+            dirs.entry(dir_of(rel).to_string())
                 .or_default()
-                .push((abs.clone(), scoped));
+                .push(DirFile {
+                    abs: abs.clone(),
+                    rel: rel.clone(),
+                    scoped,
+                });
         }
     }
     let want_yaml = rules.iter().any(|r| r.check.wants_yaml());
-    // Repo-relative names of every walked file, for the YAML rules only.
-    let rel_files: Vec<String> = match want_yaml {
-        true => walked
-            .files
-            .iter()
-            .map(|abs| workspace::relative(&root, abs))
-            .collect(),
+    let charts = match want_yaml {
+        true => crate::inventory::yaml::chart_dirs(rel_files.iter().map(String::as_str)),
         false => Vec::new(),
     };
-    let charts = crate::inventory::yaml::chart_dirs(rel_files.iter().map(String::as_str));
     let flux = want_yaml.then(|| {
         let yaml_files: Vec<(String, PathBuf)> = rel_files
             .iter()
@@ -358,7 +361,6 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
         crate::flux_facts::FluxFacts::collect(&yaml_files, opts.overlay.as_deref())
     });
     let env = DirEnv {
-        root: &root,
         charts: &charts,
         rules: &rules,
         overlay: opts.overlay.as_deref(),
@@ -587,7 +589,6 @@ fn check_live(rules: &[Rule], inventory: &crate::live::LiveInventory) -> LiveSec
 
 /// What every directory's audit shares.
 struct DirEnv<'a> {
-    root: &'a Path,
     rules: &'a [Rule],
     overlay: Option<&'a HashMap<PathBuf, String>>,
     parse_error_severity: Option<Severity>,
@@ -618,17 +619,24 @@ struct DirOutput {
     deferred: Vec<(String, Deferred)>,
 }
 
+/// A file of a directory to audit.
+#[derive(Clone)]
+struct DirFile {
+    abs: PathBuf,
+    /// Repo-relative, `/`-separated.
+    rel: String,
+    /// Inside the audited path (the others only contribute facts).
+    scoped: bool,
+}
+
 /// Reads, parses and checks the files of one directory (`scoped` marks files inside the
 /// audited path; the others only contribute facts).
-fn audit_dir(env: &DirEnv, files: &[(PathBuf, bool)]) -> DirOutput {
+fn audit_dir(env: &DirEnv, files: &[DirFile]) -> DirOutput {
     let mut out = DirOutput::default();
     let mut loaded = Vec::with_capacity(files.len());
-    for (abs, scoped) in files {
-        match (
-            load(env.root, abs, env.overlay, env.want_yaml, env.charts),
-            scoped,
-        ) {
-            (Ok(l), _) => loaded.push((l, *scoped)),
+    for f in files {
+        match (load(env, &f.abs, f.rel.clone()), &f.scoped) {
+            (Ok(l), _) => loaded.push((l, f.scoped)),
             (Err(s), true) => out.skipped.push(s),
             (Err(_), false) => {}
         }
@@ -742,15 +750,8 @@ fn own_config_files(root: &Path, config: &Config, baseline: Option<&Path>) -> Ve
     files.iter().filter_map(|f| f.canonicalize().ok()).collect()
 }
 
-fn load(
-    root: &Path,
-    abs: &Path,
-    overlay: Option<&HashMap<PathBuf, String>>,
-    want_yaml: bool,
-    charts: &[&str],
-) -> Result<Loaded, Skipped> {
-    let rel = workspace::relative(root, abs);
-    let bytes = match overlay.and_then(|o| o.get(abs)) {
+fn load(env: &DirEnv, abs: &Path, rel: String) -> Result<Loaded, Skipped> {
+    let bytes = match env.overlay.and_then(|o| o.get(abs)) {
         Some(text) => text.clone().into_bytes(),
         None => std::fs::read(abs).map_err(|e| Skipped {
             path: rel.clone(),
@@ -772,9 +773,9 @@ fn load(
     } else {
         (None, None)
     };
-    let (yaml, parse_error) = if want_yaml
+    let (yaml, parse_error) = if env.want_yaml
         && file.kind == FileKind::Yaml
-        && crate::inventory::yaml::is_manifest_file(&file.path, charts)
+        && crate::inventory::yaml::is_manifest_file(&file.path, env.charts)
     {
         let mut parsed = crate::syntax::yaml::parse(&file.text);
         // The first broken document is reported; the others are still checked.

@@ -11,28 +11,8 @@ type Key = (String, String, usize);
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/terragrunt-homelab");
 
-/// The `rule<TAB>path<TAB>line` block of EXPECTED.md: the findings a user should see.
 fn expected() -> BTreeSet<Key> {
-    let text = std::fs::read_to_string(format!("{FIXTURE}/EXPECTED.md")).unwrap();
-    let block = text
-        .split("```tsv")
-        .nth(1)
-        .unwrap()
-        .split("```")
-        .next()
-        .unwrap();
-    block
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let parts: Vec<&str> = l.split('\t').collect();
-            (
-                parts[0].to_string(),
-                parts[1].to_string(),
-                parts[2].parse().unwrap(),
-            )
-        })
-        .collect()
+    common::expected_findings(FIXTURE)
 }
 
 fn run(format: &str) -> (i32, String) {

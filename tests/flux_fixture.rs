@@ -14,22 +14,7 @@ type Key = (String, String, usize);
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/flux-home-ops");
 
 fn expected() -> BTreeSet<Key> {
-    let text = std::fs::read_to_string(format!("{FIXTURE}/EXPECTED.md")).unwrap();
-    let block = text
-        .split("```tsv")
-        .nth(1)
-        .unwrap()
-        .split("```")
-        .next()
-        .unwrap();
-    block
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let p: Vec<&str> = l.split('\t').collect();
-            (p[0].to_string(), p[1].to_string(), p[2].parse().unwrap())
-        })
-        .collect()
+    common::expected_findings(FIXTURE)
 }
 
 fn run(args: &[&str]) -> Output {

@@ -143,3 +143,28 @@ pub fn tree_bytes(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
     }
     out
 }
+
+/// The `rule<TAB>path<TAB>line` block (```tsv) of a fixture's EXPECTED.md: the findings a
+/// user should see, as `(rule, path, line)`.
+pub fn expected_findings(fixture: &str) -> std::collections::BTreeSet<(String, String, usize)> {
+    let text = std::fs::read_to_string(format!("{fixture}/EXPECTED.md")).unwrap();
+    let block = text
+        .split("```tsv")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    block
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let parts: Vec<&str> = l.split('\t').collect();
+            (
+                parts[0].to_string(),
+                parts[1].to_string(),
+                parts[2].parse().unwrap(),
+            )
+        })
+        .collect()
+}
