@@ -30,12 +30,42 @@ suppressed=$(grep -rl 'infra-audit:ignore' fixtures rules tests 2>/dev/null | so
 # shellcheck disable=SC2086 # word splitting of the file lists is intended
 {
     seed hcl_rules $hcl
+    seed hcl_parse_diff $hcl
     seed fix_roundtrip $fix_before
     seed suppressions $hcl $suppressed
     seed yaml_rules $yaml
     seed snapshot_drift $json
     seed config_and_pack $toml rules/*.yaml
 }
+
+# The syntax the fixtures hold little of, for hcl_parse_diff: templates, directives,
+# heredocs, splats, for expressions, operators, comments in odd places, CRLF.
+h="$fuzz/corpus/hcl_parse_diff"
+cat > "$h/templates" <<'HCL'
+a = "x-${var.y}-z $${esc} %%{esc} \n \" \\ \u00e9"
+b = "${~ x ~} %{ if c }yes%{ else }no%{ endif } %{ for k, v in m ~}${k}=${v}%{ endfor }"
+c = <<EOF
+hello ${name} { braces }
+EOF
+d = <<-EOT
+    %{ for x in xs ~}
+    ${x}
+    %{ endfor ~}
+    EOT
+HCL
+cat > "$h/expressions" <<'HCL'
+a = a + b * c - d / e % f == g && h || !i
+b = x ? -1 : - 2.5e3
+c = [for x in y : x if x != ""]
+d = {for k, v in m : k => v...}
+e = a.0.b[*].c.*.d[0]["x"]
+f = provider::p::f(1, merge(
+  local.x, { "k" : 2, (var.k) = 3 }, # c
+)...)
+g = { a = 1, b : 2
+  c = 18446744073709551616 }
+HCL
+printf 'a { b = 1 }\r\nc "d" e {}\r\n# x\r\n// y\r\n/* z */ f = 1' > "$h/blocks-crlf"
 
 # A few Kubernetes/Flux documents: the fixtures hold little plain YAML.
 y="$fuzz/corpus/yaml_rules"
@@ -113,6 +143,6 @@ components:
   - ../components/volsync
 YAML
 
-for t in hcl_rules yaml_rules snapshot_drift config_and_pack suppressions fix_roundtrip; do
+for t in hcl_rules hcl_parse_diff yaml_rules snapshot_drift config_and_pack suppressions fix_roundtrip; do
     printf '%s: %s files\n' "$t" "$(find "$fuzz/corpus/$t" -type f | wc -l)"
 done

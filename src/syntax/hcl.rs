@@ -85,9 +85,19 @@ pub struct ParseError {
 /// "unexpected token" at 1:1, which left such files unaudited. The mark is replaced by three
 /// spaces, so every span still indexes the original text (with its mark, which `--fix`
 /// keeps). Regression test: tests/hostile.rs `utf8_bom_is_accepted_and_kept_by_fix`.
+///
+/// The fast parser (`syntax::hcl_parse`) builds the tree when it handles the text; otherwise
+/// (a syntax error, or a construct it declines) hcl-edit's parser gives the tree or the error.
 pub fn parse_body(text: &str) -> Result<Body, hcl_edit::parser::Error> {
     match text.strip_prefix('\u{feff}') {
-        Some(rest) => hcl_edit::parser::parse_body(&format!("   {rest}")),
+        Some(rest) => parse_body_without_bom(&format!("   {rest}")),
+        None => parse_body_without_bom(text),
+    }
+}
+
+fn parse_body_without_bom(text: &str) -> Result<Body, hcl_edit::parser::Error> {
+    match super::hcl_parse::parse_body(text) {
+        Some(body) => Ok(body),
         None => hcl_edit::parser::parse_body(text),
     }
 }

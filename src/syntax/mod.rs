@@ -2,4 +2,6 @@
 
 pub mod comments;
 pub mod hcl;
+pub mod hcl_dump;
+pub mod hcl_parse;
 pub mod yaml;
