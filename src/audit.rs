@@ -266,16 +266,20 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
         Some(config) => Config::clone(config),
         None => load_config(&root, opts.config.as_deref())?,
     };
+    let exclude = workspace::globset(&config.exclude)?;
+    let scan = opts.path.canonicalize()?;
+    // Walk the whole repository: rules only check files under `scan`, but repository facts
+    // (namespaces, labels) come from every HCL file. The rule packs are loaded meanwhile
+    // (parsing their YAML is 1% of an audit, and the walk mostly waits on the kernel).
+    let (selected, mut walked) = rayon::join(
+        || select_rules(&root, &config, opts),
+        || workspace::walk(&root, &root, &exclude),
+    );
     let RuleSet {
         rules,
         metas,
         all_ids,
-    } = select_rules(&root, &config, opts)?;
-    let exclude = workspace::globset(&config.exclude)?;
-    let scan = opts.path.canonicalize()?;
-    // Walk the whole repository: rules only check files under `scan`, but repository facts
-    // (namespaces, labels) come from every HCL file.
-    let mut walked = workspace::walk(&root, &root, &exclude);
+    } = selected?;
     let in_scope = |p: &Path| {
         p.starts_with(&scan)
             && opts

@@ -159,11 +159,32 @@ pub fn walk(root: &Path, scan: &Path, exclude: &GlobSet) -> WalkResult {
             Entry::Error(p, e) => result.errors.push((p, e)),
         }
     }
-    result.files.sort();
+    result.files.sort_unstable_by(|a, b| path_order(a, b));
     result.skipped_dirs.sort();
     result.errors.sort();
     result.non_utf8_names.sort();
     result
+}
+
+/// The order `Path`'s `Ord` gives (component by component) for the walker's paths, without
+/// splitting both paths into components on every comparison (which took 2% of an audit):
+/// after the common prefix, a path that ends sorts first, then one whose next byte is the
+/// separator (it ends the component, and a shorter component sorts first), then byte order.
+/// Exact for paths without `.` components or repeated separators, which is what the walker
+/// yields (tested against `Ord` in `path_order_is_component_order`).
+fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
+    let (a, b) = (
+        a.as_os_str().as_encoded_bytes(),
+        b.as_os_str().as_encoded_bytes(),
+    );
+    let common = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let rank = |s: &[u8]| {
+        s.get(common).map(|&c| match c {
+            b'/' => 0,
+            c => u16::from(c) + 1,
+        })
+    };
+    rank(a).cmp(&rank(b))
 }
 
 fn err_path(err: &ignore::Error) -> Option<PathBuf> {
@@ -179,6 +200,38 @@ fn err_path(err: &ignore::Error) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_order_is_component_order() {
+        let names = [
+            "/r/a",
+            "/r/a/b",
+            "/r/a-b",
+            "/r/a.b",
+            "/r/a/b/c",
+            "/r/ab",
+            "/r/a0",
+            "/r/A",
+            "/r/a/-",
+            "/r/a/.x",
+            "/r/b",
+            "/r",
+            "/r/a b",
+            "/r/\u{e9}",
+            "/r/z/a",
+        ];
+        let mut paths: Vec<PathBuf> = Vec::new();
+        for x in names {
+            for y in ["", "/a", "/a-b", "/b.tf"] {
+                paths.push(PathBuf::from(format!("{x}{y}")));
+            }
+        }
+        let mut by_ord = paths.clone();
+        by_ord.sort();
+        let mut by_bytes = paths;
+        by_bytes.sort_by(|a, b| path_order(a, b));
+        assert_eq!(by_ord, by_bytes);
+    }
 
     #[test]
     fn relative_paths_are_slash_separated_and_clean() {
