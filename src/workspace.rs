@@ -180,7 +180,7 @@ fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
     let common = a.iter().zip(b).take_while(|(x, y)| x == y).count();
     let rank = |s: &[u8]| {
         s.get(common).map(|&c| match c {
-            b'/' => 0,
+            c if c == std::path::MAIN_SEPARATOR as u8 => 0,
             c => u16::from(c) + 1,
         })
     };
