@@ -63,6 +63,33 @@ pub fn comment_after(comments: &[Comment], text: &str, offset: usize) -> bool {
         .any(|c| c.span.start >= offset && c.span.start < end)
 }
 
+/// Byte offset of the `{` that opens the block (or object) spanning `span`: the first one
+/// outside the header's quoted labels and comments. A label may itself hold a `{` or a
+/// raw newline (`"a {\n b"`), so the first `{` in the text is not always the body's.
+fn opening_brace(text: &str, span: Range<usize>) -> Option<usize> {
+    let bytes = text.as_bytes().get(span.clone())?;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' => return Some(span.start + i),
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'#' => i += memchr::memchr(b'\n', &bytes[i..])?,
+            b'/' if bytes.get(i + 1) == Some(&b'/') => i += memchr::memchr(b'\n', &bytes[i..])?,
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2 + memchr::memmem::find(&bytes[i + 2..], b"*/")? + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 /// Inserts `lines` (without indentation or line endings) as the last lines of a block whose
 /// span is `block`: before its closing brace, indented one level deeper than the block's
 /// own line. `blank_line_before` separates them from what precedes (as `terraform fmt`
@@ -103,7 +130,7 @@ pub fn insert_before_closing_brace(
         })
     } else {
         // One-line block `x { a = 1 }`: open it up, one statement per line.
-        let open = block.start + text[block.start..close].find('{')?;
+        let open = opening_brace(text, block.start..close)?;
         let existing = text[open + 1..close].trim();
         if existing.contains('\n') || existing.contains('#') || existing.contains("//") {
             return None;
@@ -137,7 +164,7 @@ pub fn insert_after_opening_brace(
     block: &Range<usize>,
     lines: &[String],
 ) -> Option<Edit> {
-    let open = block.start + text.get(block.start..block.end)?.find('{')?;
+    let open = opening_brace(text, block.clone())?;
     let rest_end = line_end(text, open);
     let rest = text[open + 1..rest_end].trim();
     if !rest.is_empty() && !rest.starts_with('#') && !rest.starts_with("//") {
@@ -307,6 +334,35 @@ mod tests {
         assert_eq!(
             edit_all(text, vec![e]),
             "resource \"a\" \"b\" {\r\n  x = 1\r\n\r\n  lifecycle {\r\n  }\r\n}\r\n"
+        );
+    }
+
+    #[test]
+    fn the_opening_brace_is_the_first_outside_labels_and_comments() {
+        let text = "resource \"a\" \"x {\\\" y\n z\" /* { */ # {\n {\n}\n";
+        let open = opening_brace(text, 0..text.len()).unwrap();
+        assert_eq!(&text[open..], "{\n}\n");
+        assert_eq!(opening_brace("a \"{\"", 0..6), None);
+    }
+
+    #[test]
+    fn inserts_after_the_body_brace_not_one_in_a_label() {
+        // A label holding `{` and a raw newline (hcl-edit accepts it): the fuzz finding
+        // `fix_roundtrip-raw-newline-label`, where the line went into the label every run.
+        let text = "resource \"a\" \"b {\n c\" {\n  x = 1\n}\n";
+        let block = 0..text.trim_end().len();
+        let e = insert_after_opening_brace("a.tf", text, &block, &["w = false".into()]).unwrap();
+        assert_eq!(
+            edit_all(text, vec![e]),
+            "resource \"a\" \"b {\n c\" {\n  w = false\n  x = 1\n}\n"
+        );
+        let one_line = "x \"{\" { a = 1 }\n";
+        let block = 0..one_line.trim_end().len();
+        let e = insert_before_closing_brace("a.tf", one_line, &block, &["b = 2".into()], false)
+            .unwrap();
+        assert_eq!(
+            edit_all(one_line, vec![e]),
+            "x \"{\" {\n  a = 1\n  b = 2\n}\n"
         );
     }
 
