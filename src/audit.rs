@@ -430,22 +430,29 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
 
     let known: BTreeSet<String> = metas.iter().map(|m| m.id.clone()).collect();
     let severity_of = |id: &str| metas.iter().find(|m| m.id == id).map(|m| m.severity);
-    let mut findings: Vec<Finding> =
-        Vec::with_capacity(files.iter().map(|c| c.findings.len()).sum());
-    for checked in &mut files {
-        let mut found = std::mem::take(&mut checked.findings);
-        let unused = suppress::apply(&checked.file, &checked.suppressions, &mut found, &known);
-        for f in unused
-            .into_iter()
-            .chain(std::mem::take(&mut checked.invalid_suppressions))
-        {
-            if let Some(severity) = severity_of(&f.rule) {
-                found.push(Finding { severity, ..f });
+    // Suppressions apply file by file, so the files are shared out among the threads (this
+    // ran on the main thread alone, about 5% of an audit's wall time at 150 stacks).
+    let per_file: Vec<Vec<Finding>> = files
+        .par_iter_mut()
+        .map(|checked| {
+            let mut found = std::mem::take(&mut checked.findings);
+            let unused = suppress::apply(&checked.file, &checked.suppressions, &mut found, &known);
+            for f in unused
+                .into_iter()
+                .chain(std::mem::take(&mut checked.invalid_suppressions))
+            {
+                if let Some(severity) = severity_of(&f.rule) {
+                    found.push(Finding { severity, ..f });
+                }
             }
-        }
-        // Sorted per file while its findings are together in cache: the sort of all of them
-        // below then mostly meets runs already in order.
-        found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+            // Sorted per file while its findings are together in cache: the sort of all of
+            // them below then mostly meets runs already in order.
+            found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+            found
+        })
+        .collect();
+    let mut findings: Vec<Finding> = Vec::with_capacity(per_file.iter().map(Vec::len).sum());
+    for found in per_file {
         findings.extend(found);
     }
     trace.mark("suppressions", started);

@@ -424,7 +424,11 @@ pub fn finish(
 fn touched_lines(raw: &[Edit], new: &str) -> Vec<usize> {
     let mut sorted: Vec<&Edit> = raw.iter().collect();
     sorted.sort_by_key(|e| e.span.start);
-    let line_of = |offset: usize| new[..offset.min(new.len())].matches('\n').count();
+    // memchr's counting iterator counts a block of bytes at a time (`matches('\n')` made one
+    // search call per newline: 1% of an audit).
+    let line_of = |offset: usize| {
+        memchr::memchr_iter(b'\n', &new.as_bytes()[..offset.min(new.len())]).count()
+    };
     let mut delta: isize = 0;
     let mut lines = Vec::new();
     for e in sorted {
