@@ -430,8 +430,8 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
 
     let known: BTreeSet<String> = metas.iter().map(|m| m.id.clone()).collect();
     let severity_of = |id: &str| metas.iter().find(|m| m.id == id).map(|m| m.severity);
-    // Suppressions apply file by file, so the files are shared out among the threads (this
-    // ran on the main thread alone, about 5% of an audit's wall time at 150 stacks).
+    // Suppressions apply file by file, so the files are shared out among the threads: this
+    // ran on the main thread alone while the other cores idled (1 to 3 ms at 150 stacks).
     let per_file: Vec<Vec<Finding>> = files
         .par_iter_mut()
         .map(|checked| {
