@@ -424,10 +424,18 @@ pub fn finish(
 fn touched_lines(raw: &[Edit], new: &str) -> Vec<usize> {
     let mut sorted: Vec<&Edit> = raw.iter().collect();
     sorted.sort_by_key(|e| e.span.start);
-    // memchr's counting iterator counts a block of bytes at a time (`matches('\n')` made one
-    // search call per newline: 1% of an audit).
-    let line_of = |offset: usize| {
-        memchr::memchr_iter(b'\n', &new.as_bytes()[..offset.min(new.len())]).count()
+    // The edits come in order, so newlines are counted on from the previous offset rather
+    // than from the start of the file for every edit (back to the start only if edits
+    // overlap); memchr's counting iterator counts a block of bytes at a time.
+    let mut counted = (0usize, 0usize); // (offset, newlines before it)
+    let mut line_of = |offset: usize| {
+        let offset = offset.min(new.len());
+        if offset < counted.0 {
+            counted = (0, 0);
+        }
+        counted.1 += memchr::memchr_iter(b'\n', &new.as_bytes()[counted.0..offset]).count();
+        counted.0 = offset;
+        counted.1
     };
     let mut delta: isize = 0;
     let mut lines = Vec::new();
@@ -525,6 +533,27 @@ fn shift_hunk_header(rest: &str, by: usize) -> String {
 mod tests {
     use super::*;
     use crate::finding::{Location, Severity};
+
+    #[test]
+    fn touched_lines_counts_on_across_edits_in_any_order() {
+        let edit = |span: Range<usize>, replacement: &str| Edit {
+            path: "a.tf".into(),
+            span,
+            replacement: replacement.into(),
+        };
+        // Old text "a\nb\nc\nd\ne\n": "X\n" inserted before `d` (offset 6) and `b` replaced
+        // by "B" (offset 2), given out of order. New text: "a\nB\nc\nX\nd\ne\n".
+        let new = "a\nB\nc\nX\nd\ne\n";
+        let edits = [edit(6..6, "X\n"), edit(2..3, "B")];
+        assert_eq!(touched_lines(&edits, new), vec![0, 1, 2, 3, 4, 5]);
+        // Overlapping edits make the second offset fall before the first one's end: the
+        // count starts again from the top and still gives the right lines.
+        let overlapping = [edit(0..6, "a\nb\nc\n"), edit(2..2, "")];
+        assert_eq!(
+            touched_lines(&overlapping, "a\nb\nc\nd\n"),
+            vec![0, 1, 2, 3, 4]
+        );
+    }
 
     /// The trimmed diff equals `similar`'s diff of the whole texts, for edits at the start,
     /// middle and end of a file, close together and far apart, with and without a final
