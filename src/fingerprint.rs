@@ -162,4 +162,30 @@ mod tests {
         assert_ne!(findings[0].fingerprint, findings[2].fingerprint);
         assert_eq!(of(&findings[1], &sources), findings[1].fingerprint);
     }
+
+    #[test]
+    fn bases_set_per_file_give_the_same_fingerprints() {
+        let text = "x = \"10.0.0.1\"\nx = \"10.0.0.1\"\n";
+        let sources = BTreeMap::from([("f.tf".to_string(), text.to_string())]);
+        let make = || {
+            vec![
+                finding("f.tf", 5..13, Some("t.n")),
+                finding("f.tf", 21..29, Some("t.n")),
+                finding("g.tf", 0..1, None),
+            ]
+        };
+        let mut plain = make();
+        assign(&mut plain, &sources);
+        let mut early = make();
+        let file = crate::source::SourceFile::new("f.tf".into(), "f.tf".into(), text.into());
+        set_bases(&mut early, &file);
+        assert!(
+            early[2].fingerprint.is_empty(),
+            "another file's finding is left alone"
+        );
+        assign(&mut early, &sources);
+        let prints = |v: &[Finding]| v.iter().map(|f| f.fingerprint.clone()).collect::<Vec<_>>();
+        assert_eq!(prints(&plain), prints(&early));
+        assert_ne!(plain[0].fingerprint, plain[1].fingerprint);
+    }
 }
