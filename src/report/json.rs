@@ -60,112 +60,25 @@ pub fn write(
 const CHUNK: usize = 4096;
 
 /// One finding as pretty JSON, indented as an element of the top-level `findings` array.
+///
+/// serde_json's own pretty formatter writes it in place: two levels (the document's `{`
+/// and the array's `[`) are opened into a sink first, so it indents as it would inside the
+/// whole document. (Rendering at depth zero and re-indenting copied every finding a second
+/// time, 10% of the serial tail after the parallel part.)
 fn finding_at_depth_two(view: &FindingView<'_>) -> Vec<u8> {
+    use serde_json::ser::Formatter;
+    let mut formatter = serde_json::ser::PrettyFormatter::new();
+    let mut sink = std::io::sink();
+    formatter
+        .begin_object(&mut sink)
+        .and_then(|()| formatter.begin_array(&mut sink))
+        .expect("writing to a sink cannot fail");
     let mut out = Vec::with_capacity(1024);
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, PrettyAt::depth(2));
-    view.serialize(&mut ser).expect("a finding view serializes");
+    view.serialize(&mut serde_json::Serializer::with_formatter(
+        &mut out, formatter,
+    ))
+    .expect("a finding view serializes");
     out
-}
-
-/// `serde_json`'s `PrettyFormatter` (two-space indent), started at a given depth: a
-/// finding is written already indented to its place in the document. (Rendering it at
-/// depth zero and re-indenting it copied every finding a second time, 10% of the serial
-/// tail after the parallel part.)
-struct PrettyAt {
-    depth: usize,
-    has_value: bool,
-}
-
-impl PrettyAt {
-    fn depth(depth: usize) -> Self {
-        PrettyAt {
-            depth,
-            has_value: false,
-        }
-    }
-
-    fn open<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        bracket: &[u8],
-    ) -> std::io::Result<()> {
-        self.depth += 1;
-        self.has_value = false;
-        w.write_all(bracket)
-    }
-
-    fn close<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        bracket: &[u8],
-    ) -> std::io::Result<()> {
-        self.depth -= 1;
-        if self.has_value {
-            w.write_all(b"\n")?;
-            self.indent(w)?;
-        }
-        w.write_all(bracket)
-    }
-
-    fn item<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
-        w.write_all(if first { b"\n" } else { b",\n" })?;
-        self.indent(w)
-    }
-
-    fn indent<W: ?Sized + std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
-        for _ in 0..self.depth {
-            w.write_all(b"  ")?;
-        }
-        Ok(())
-    }
-}
-
-impl serde_json::ser::Formatter for PrettyAt {
-    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.open(w, b"[")
-    }
-
-    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.close(w, b"]")
-    }
-
-    fn begin_array_value<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        self.item(w, first)
-    }
-
-    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-
-    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.open(w, b"{")
-    }
-
-    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.close(w, b"}")
-    }
-
-    fn begin_object_key<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        self.item(w, first)
-    }
-
-    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        w.write_all(b": ")
-    }
-
-    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
 }
 
 /// Everything in the report but its findings.
