@@ -222,14 +222,15 @@ impl<'a> RepoIndex<'a> {
             };
         }
         for ty in NAMESPACE_TYPES {
-            if let Some(rest) = reference.strip_prefix(&format!("{ty}.")) {
+            if let Some(rest) = reference.strip_prefix(ty).and_then(|r| r.strip_prefix('.')) {
                 let Some((name, path)) = rest.split_once('.') else {
                     break;
                 };
                 if path != "metadata[0].name" && path != "id" {
                     break;
                 }
-                return match scope.and_then(|s| s.namespace_resources.get(&format!("{ty}.{name}")))
+                return match scope
+                    .and_then(|s| s.namespace_resources.get(&[ty, ".", name].concat()))
                 {
                     Some(se) => self.eval_depth(dir, se.file, se.expr, depth + 1),
                     None => unknown("names no namespace resource in this module"),
@@ -365,7 +366,7 @@ fn collect_scope<'a>(f: &IndexedFile<'a>, scope: &mut ModuleScope<'a>) {
             "module" => {
                 if let Some(name) = block.labels.first() {
                     scope.blocks.insert(
-                        format!("module.{}", name.as_str()),
+                        ["module.", name.as_str()].concat(),
                         SourcedBlock {
                             file: f.file,
                             block,
@@ -376,7 +377,7 @@ fn collect_scope<'a>(f: &IndexedFile<'a>, scope: &mut ModuleScope<'a>) {
             "resource" => {
                 if let [ty, name] = block.labels.as_slice() {
                     scope.blocks.insert(
-                        format!("{}.{}", ty.as_str(), name.as_str()),
+                        [ty.as_str(), ".", name.as_str()].concat(),
                         SourcedBlock {
                             file: f.file,
                             block,
@@ -387,7 +388,7 @@ fn collect_scope<'a>(f: &IndexedFile<'a>, scope: &mut ModuleScope<'a>) {
                             .and_then(|m| hcl::attr(&m.body, "name"))
                         {
                             scope.namespace_resources.insert(
-                                format!("{}.{}", ty.as_str(), name.as_str()),
+                                [ty.as_str(), ".", name.as_str()].concat(),
                                 SourcedExpr { file: f.file, expr },
                             );
                         }

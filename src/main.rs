@@ -1,5 +1,7 @@
 //! Thin entry point: parse arguments, call the library, map the outcome to an exit code.
 
+mod allocator;
+
 use clap::Parser;
 use infra_audit::cli::{Cli, Command};
 use infra_audit::commands;
@@ -64,10 +66,9 @@ fn main() {
 /// the deepest input the parsers accept needs in a debug build.
 const STACK_SIZE: usize = 16 * 1024 * 1024;
 
-/// The system allocator spends a quarter of an audit's time in malloc/free (hcl-edit builds
-/// many small nodes); mimalloc is much faster at exactly that.
+/// mimalloc (see `allocator`).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: allocator::MiMalloc = allocator::MiMalloc;
 
 /// Turns transparent huge pages off for this process (what `MIMALLOC_ALLOW_THP=0` does).
 /// mimalloc asks for huge pages for its arenas, and every first touch of a 2 MiB page

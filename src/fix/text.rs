@@ -5,6 +5,45 @@ use crate::finding::Edit;
 use crate::syntax::comments::Comment;
 use std::ops::Range;
 
+/// Bytes compared at once by [`common_prefix`] and [`common_suffix`].
+const BLOCK: usize = 16;
+
+fn block(bytes: &[u8], at: usize) -> u128 {
+    u128::from_ne_bytes(bytes[at..at + BLOCK].try_into().expect("a whole block"))
+}
+
+/// Length of the longest common prefix of `a` and `b`. A fix's text before and after
+/// differs in a few bytes of a whole file, so blocks of 16 bytes are compared before single
+/// bytes: the byte-at-a-time comparison it replaces was 3% of an audit (callgrind).
+pub fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + BLOCK <= n && block(a, i) == block(b, i) {
+        i += BLOCK;
+    }
+    i + a[i..n]
+        .iter()
+        .zip(&b[i..n])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// Length of the longest common suffix of `a` and `b` (see [`common_prefix`]).
+pub fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + BLOCK <= n && block(a, a.len() - i - BLOCK) == block(b, b.len() - i - BLOCK) {
+        i += BLOCK;
+    }
+    i + a[..a.len() - i]
+        .iter()
+        .rev()
+        .zip(b[..b.len() - i].iter().rev())
+        .take(n - i)
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
 /// The file's line ending: `\r\n` when its first line ends that way.
 pub fn eol(text: &str) -> &'static str {
     match text.find('\n') {
@@ -314,6 +353,41 @@ pub fn apply(text: &str, edits: &[&Edit]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn common_prefix_and_suffix_match_a_byte_by_byte_count() {
+        let naive_prefix = |a: &[u8], b: &[u8]| a.iter().zip(b).take_while(|(x, y)| x == y).count();
+        let naive_suffix = |a: &[u8], b: &[u8]| {
+            a.iter()
+                .rev()
+                .zip(b.iter().rev())
+                .take_while(|(x, y)| x == y)
+                .count()
+        };
+        let base: Vec<u8> = (0..70u8).map(|i| b'a' + i % 26).collect();
+        for len in [0, 1, 15, 16, 17, 31, 32, 33, 70] {
+            let a = &base[..len];
+            for at in 0..=len {
+                // One byte changed, one inserted and one removed at every position.
+                let mut changed = a.to_vec();
+                if at < len {
+                    changed[at] = b'#';
+                }
+                let mut inserted = a.to_vec();
+                inserted.insert(at, b'#');
+                let mut removed = a.to_vec();
+                if at < len {
+                    removed.remove(at);
+                }
+                for b in [&changed, &inserted, &removed, &a.to_vec()] {
+                    assert_eq!(common_prefix(a, b), naive_prefix(a, b), "{len} {at}");
+                    assert_eq!(common_suffix(a, b), naive_suffix(a, b), "{len} {at}");
+                    assert_eq!(common_prefix(b, a), naive_prefix(b, a), "{len} {at}");
+                    assert_eq!(common_suffix(b, a), naive_suffix(b, a), "{len} {at}");
+                }
+            }
+        }
+    }
 
     fn edit_all(text: &str, edits: Vec<Edit>) -> String {
         apply(text, &edits.iter().collect::<Vec<_>>())

@@ -3,7 +3,7 @@
 
 use super::{Check, Emitter, FileContext};
 use crate::syntax::hcl::{self, owner_of, Owner};
-use hcl_edit::structure::Body;
+use hcl_edit::structure::{Block, Body};
 use hcl_edit::Span;
 use serde::Deserialize;
 
@@ -22,12 +22,27 @@ impl InlineNfsVolume {
     }
 }
 
-fn walk(body: &Body, in_volume: bool, owner: &Owner, ctx: &FileContext, out: &mut Emitter) {
+/// Walks `body` inside `resource`, whose owner is only worked out when there is something
+/// to report (most resources mount no NFS).
+fn walk(
+    body: &Body,
+    in_volume: bool,
+    resource: &Block,
+    owner: &mut Option<Owner>,
+    ctx: &FileContext,
+    out: &mut Emitter,
+) {
     for block in body.iter().filter_map(|s| s.as_block()) {
         let ident = block.ident.as_str();
         let dynamic_nfs =
             ident == "dynamic" && block.labels.first().map(|l| l.as_str()) == Some("nfs");
         if (ident == "nfs" || dynamic_nfs) && in_volume {
+            if owner.is_none() {
+                *owner = owner_of(resource);
+            }
+            let Some(owner) = owner.as_ref() else {
+                return;
+            };
             let span = block.ident.span().unwrap_or(owner.header.clone());
             out.violation(
                 span,
@@ -47,7 +62,7 @@ fn walk(body: &Body, in_volume: bool, owner: &Owner, ctx: &FileContext, out: &mu
         } else {
             in_volume && ident == "content"
         };
-        walk(&block.body, next, owner, ctx, out);
+        walk(&block.body, next, resource, owner, ctx, out);
     }
 }
 
@@ -55,10 +70,7 @@ impl Check for InlineNfsVolume {
     fn check(&self, ctx: &FileContext, out: &mut Emitter) {
         let Some(hcl_file) = ctx.hcl else { return };
         for (_ty, _name, resource) in hcl::resources(&hcl_file.body) {
-            let Some(owner) = owner_of(resource) else {
-                continue;
-            };
-            walk(&resource.body, false, &owner, ctx, out);
+            walk(&resource.body, false, resource, &mut None, ctx, out);
         }
     }
 }

@@ -14,6 +14,13 @@ pub struct PodSpec<'a> {
 
 /// The pod spec path of a workload type, or `None` for types without a pod template.
 pub fn pod_spec_path(resource_type: &str) -> Option<&'static str> {
+    pod_spec_location(resource_type).map(|(path, _)| path)
+}
+
+/// The pod spec path of a workload type with the block identifiers along it (what
+/// [`super::lifecycle::path_blocks`] gives, written out: splitting the path again for every
+/// resource of every rule was 1.5% of an audit, callgrind).
+fn pod_spec_location(resource_type: &str) -> Option<(&'static str, &'static [&'static str])> {
     let base = resource_type.strip_suffix("_v1").unwrap_or(resource_type);
     match base {
         "kubernetes_deployment"
@@ -21,18 +28,22 @@ pub fn pod_spec_path(resource_type: &str) -> Option<&'static str> {
         | "kubernetes_daemon_set"
         | "kubernetes_daemonset"
         | "kubernetes_job"
-        | "kubernetes_replication_controller" => Some("spec[0].template[0].spec[0]"),
-        "kubernetes_cron_job" => Some("spec[0].job_template[0].spec[0].template[0].spec[0]"),
-        "kubernetes_pod" => Some("spec[0]"),
+        | "kubernetes_replication_controller" => {
+            Some(("spec[0].template[0].spec[0]", &["spec", "template", "spec"]))
+        }
+        "kubernetes_cron_job" => Some((
+            "spec[0].job_template[0].spec[0].template[0].spec[0]",
+            &["spec", "job_template", "spec", "template", "spec"],
+        )),
+        "kubernetes_pod" => Some(("spec[0]", &["spec"])),
         _ => None,
     }
 }
 
 /// The pod spec block of a workload resource, when it has one.
 pub fn pod_spec<'a>(resource_type: &str, resource: &'a Block) -> Option<PodSpec<'a>> {
-    let path = pod_spec_path(resource_type)?;
-    let blocks = super::lifecycle::path_blocks(path);
-    hcl::block_path(&resource.body, &blocks).map(|block| PodSpec { path, block })
+    let (path, blocks) = pod_spec_location(resource_type)?;
+    hcl::block_path(&resource.body, blocks).map(|block| PodSpec { path, block })
 }
 
 /// One container of a pod spec.
@@ -79,4 +90,22 @@ pub fn containers(pod: &Block) -> Vec<Container<'_>> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn written_out_blocks_are_those_of_the_path() {
+        for ty in [
+            "kubernetes_deployment_v1",
+            "kubernetes_cron_job",
+            "kubernetes_pod",
+        ] {
+            let (path, blocks) = pod_spec_location(ty).unwrap();
+            assert_eq!(super::super::lifecycle::path_blocks(path), blocks, "{ty}");
+        }
+        assert!(pod_spec_location("kubernetes_service").is_none());
+    }
 }

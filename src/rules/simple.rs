@@ -117,16 +117,17 @@ impl Check for ManifestField {
             .as_deref()
             .map(|r| format!(": {r}"))
             .unwrap_or_default();
-        let allowed = p
-            .allowed
-            .iter()
-            .map(|a| format!("`{a}`"))
-            .collect::<Vec<_>>()
-            .join(" or ");
         for (ty, _name, resource) in hcl::resources(&hcl_file.body) {
             if ty != "kubernetes_manifest" {
                 continue;
             }
+            // Only for files with manifests: every file of a repository used to build it.
+            let allowed = p
+                .allowed
+                .iter()
+                .map(|a| format!("`{a}`"))
+                .collect::<Vec<_>>()
+                .join(" or ");
             let Some(owner) = owner_of(resource) else {
                 continue;
             };

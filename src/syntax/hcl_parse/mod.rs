@@ -41,6 +41,7 @@ pub fn parse_body(text: &str) -> Option<Body> {
         pos: 0,
         depth: 0,
         operators: 0,
+        structures: Vec::new(),
     };
     let (structures, end, eof) = p.body_items()?;
     p.skip_ws()?;
@@ -62,12 +63,18 @@ struct Parser<'a> {
     depth: usize,
     /// Binary operators in the current attribute value.
     operators: usize,
+    /// The structures of the bodies being parsed, innermost body last: each body moves its
+    /// own into a vector of the right size when it ends. (Growing every body's vector push
+    /// by push was 4% of an audit, callgrind.)
+    structures: Vec<Structure>,
 }
 
 /// Attribute keys seen in one body: hcl-edit rejects a body that defines a key twice.
+/// The first keys are kept inline, so most bodies allocate nothing for them.
 #[derive(Default)]
 struct KeySet<'a> {
-    small: Vec<&'a str>,
+    small: [&'a str; 16],
+    len: usize,
     large: Option<HashSet<&'a str>>,
 }
 
@@ -77,12 +84,16 @@ impl<'a> KeySet<'a> {
         if let Some(set) = &mut self.large {
             return set.insert(key);
         }
-        if self.small.contains(&key) {
+        if self.small[..self.len].contains(&key) {
             return false;
         }
-        self.small.push(key);
-        if self.small.len() > 16 {
-            self.large = Some(self.small.drain(..).collect());
+        if self.len < self.small.len() {
+            self.small[self.len] = key;
+            self.len += 1;
+        } else {
+            let mut set: HashSet<&'a str> = self.small.iter().copied().collect();
+            set.insert(key);
+            self.large = Some(set);
         }
         true
     }
@@ -248,7 +259,15 @@ impl<'a> Parser<'a> {
     /// them, where the last one's line ending ends (the body's span) and whether the last
     /// one ended at the end of input.
     fn body_items(&mut self) -> Option<(Vec<Structure>, usize, bool)> {
-        let mut structures = Vec::new();
+        let base = self.structures.len();
+        let ends = self.body_items_onto_stack();
+        // Also on failure: the stack must not keep a failed body's structures.
+        let structures: Vec<Structure> = self.structures.drain(base..).collect();
+        ends.map(|(end, eof)| (structures, end, eof))
+    }
+
+    /// [`Self::body_items`], leaving the structures on `self.structures`.
+    fn body_items_onto_stack(&mut self) -> Option<(usize, bool)> {
         let mut keys = KeySet::default();
         let mut end = self.pos;
         let mut eof = false;
@@ -262,7 +281,7 @@ impl<'a> Parser<'a> {
             let start = self.pos;
             let mut structure = self.structure(&mut keys)?;
             structure.set_span(start..self.pos);
-            structures.push(structure);
+            self.structures.push(structure);
             self.skip_sp()?;
             self.line_comment()?;
             if !self.line_ending() {
@@ -276,7 +295,7 @@ impl<'a> Parser<'a> {
                 break;
             }
         }
-        Some((structures, end, eof))
+        Some((end, eof))
     }
 
     /// One attribute or block (without its span, which the caller sets).
