@@ -88,7 +88,7 @@ pub fn declare_module(walk: &Walk, module: &Module, frame: &Frame, out: &mut Dec
                 }
             }
         }
-        for block in pf.hcl.body.get_blocks("module") {
+        for block in hcl::blocks(&pf.hcl.body, "module") {
             call_module(walk, module, frame, &pf.file, block, out);
         }
     }
@@ -154,9 +154,7 @@ fn call_module(
     let mut stack = frame.stack.to_vec();
     stack.push(dir.clone());
     let expand = |suffix: &str, env: &dyn Env, unresolved: Option<String>, out: &mut Declared| {
-        let args: BTreeMap<String, Val> = block
-            .body
-            .attributes()
+        let args: BTreeMap<String, Val> = hcl::attributes(&block.body)
             .filter(|a| !CALL_META.contains(&a.key.as_str()))
             .map(|a| (a.key.as_str().to_string(), eval(env, &a.value, 0)))
             .collect();

@@ -261,7 +261,7 @@ fn may_call_modules(text: &str) -> bool {
 fn module_targets(dir: &ParsedDir, tf_dirs: &BTreeMap<String, Vec<String>>) -> Vec<String> {
     let mut out = BTreeSet::new();
     for f in &dir.files {
-        for block in f.hcl.body.get_blocks("module") {
+        for block in crate::syntax::hcl::blocks(&f.hcl.body, "module") {
             if let Ok((_, target)) = expand::local_source(&dir.dir, block) {
                 if tf_dirs.contains_key(target.as_str()) {
                     out.insert(target);

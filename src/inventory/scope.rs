@@ -51,7 +51,7 @@ impl<'a> Module<'a> {
             for (ty, name, block) in hcl::resources(&f.hcl.body) {
                 resources.insert(format!("{ty}.{name}"), (f, block));
             }
-            for block in f.hcl.body.get_blocks("variable") {
+            for block in hcl::blocks(&f.hcl.body, "variable") {
                 let is_sensitive = hcl::attr(&block.body, "sensitive")
                     .and_then(|e| e.as_bool())
                     .unwrap_or(false);

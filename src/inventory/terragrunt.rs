@@ -67,7 +67,7 @@ pub fn load(repo: &RepoFiles, stack_dir: &str) -> Option<Terragrunt> {
     let mut parents: Vec<(Config, String)> = Vec::new();
     {
         let env = TgEnv::new(repo, &child, stack_dir, None);
-        for include in child.body.get_blocks("include") {
+        for include in hcl::blocks(&child.body, "include") {
             let Some(expr) = hcl::attr(&include.body, "path") else {
                 continue;
             };
@@ -188,7 +188,7 @@ fn config_inputs(env: &TgEnv, config: &Config) -> Val {
 /// `extra_arguments` blocks as (name, evaluated body).
 fn extra_arguments(env: &TgEnv, config: &Config) -> Vec<(String, Val)> {
     let mut out = Vec::new();
-    for terraform in config.body.get_blocks("terraform") {
+    for terraform in hcl::blocks(&config.body, "terraform") {
         for block in hcl::blocks(&terraform.body, "extra_arguments") {
             let name = block
                 .labels
@@ -203,9 +203,7 @@ fn extra_arguments(env: &TgEnv, config: &Config) -> Vec<(String, Val)> {
 
 fn block_val(env: &TgEnv, block: &Block) -> Val {
     Val::Map(
-        block
-            .body
-            .attributes()
+        hcl::attributes(&block.body)
             .map(|a| (a.key.as_str().to_string(), eval(env, &a.value, 0)))
             .collect(),
     )
@@ -318,8 +316,8 @@ impl<'a> TgEnv<'a> {
         include_dir: Option<String>,
     ) -> TgEnv<'a> {
         let mut locals = HashMap::new();
-        for block in config.body.get_blocks("locals") {
-            for attr in block.body.attributes() {
+        for block in hcl::blocks(&config.body, "locals") {
+            for attr in hcl::attributes(&block.body) {
                 locals.insert(attr.key.as_str(), &attr.value);
             }
         }

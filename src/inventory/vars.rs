@@ -53,8 +53,7 @@ pub fn read_var_file(repo: &RepoFiles, path: &str) -> VarFile {
             e.message()
         ))
     })?;
-    Ok(body
-        .attributes()
+    Ok(crate::syntax::hcl::attributes(&body)
         .map(|a| (a.key.as_str().to_string(), eval(&Empty, &a.value, 0)))
         .collect())
 }

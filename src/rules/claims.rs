@@ -69,7 +69,7 @@ pub fn claim_class(
             if nfs_module && accept(NFS_MODULE) {
                 return Ok(Some((key, NFS_MODULE.to_string())));
             }
-            let class = b.block.body.attributes().find_map(|a| {
+            let class = hcl::attributes(&b.block.body).find_map(|a| {
                 if !a.key.as_str().contains("storage_class") {
                     return None;
                 }

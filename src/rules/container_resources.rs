@@ -53,9 +53,7 @@ fn section_keys(resources: &Body, section: &str) -> Option<Vec<String>> {
         };
     }
     Some(match hcl::block(resources, section) {
-        Some(b) => b
-            .body
-            .attributes()
+        Some(b) => hcl::attributes(&b.body)
             .map(|a| a.key.as_str().to_string())
             .collect(),
         None => Vec::new(),

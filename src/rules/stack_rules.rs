@@ -278,8 +278,7 @@ fn object_keys(body: &Body, section: &str) -> Vec<String> {
         })
         .or_else(|| {
             hcl::block(body, section).map(|b| {
-                b.body
-                    .attributes()
+                hcl::attributes(&b.body)
                     .map(|a| a.key.as_str().to_string())
                     .collect()
             })

@@ -320,11 +320,17 @@ pub fn header_span(block: &Block) -> Option<Range<usize>> {
 
 /// Top-level blocks with identifier `resource`, as `(type, name, block)`.
 pub fn resources(body: &Body) -> impl Iterator<Item = (&str, &str, &Block)> {
-    body.get_blocks("resource")
-        .filter_map(|b| match b.labels.as_slice() {
-            [t, n] => Some((t.as_str(), n.as_str(), b)),
-            _ => None,
-        })
+    blocks(body, "resource").filter_map(|b| match b.labels.as_slice() {
+        [t, n] => Some((t.as_str(), n.as_str(), b)),
+        _ => None,
+    })
+}
+
+/// The attributes directly in `body`. (hcl-edit's `Body::attributes`, `blocks` and
+/// `get_blocks` box their iterators: one allocation per call, and the rules make tens of
+/// thousands of them.)
+pub fn attributes(body: &Body) -> impl Iterator<Item = &hcl_edit::structure::Attribute> {
+    body.iter().filter_map(|s| s.as_attribute())
 }
 
 /// The first nested block with identifier `ident`.

@@ -120,6 +120,14 @@ impl<'a> Parser<'a> {
         &self.b[self.pos..]
     }
 
+    /// How many bytes from `skip` bytes past the position on satisfy `f`. One pass over a
+    /// slice: advancing the position byte by byte through `peek` made whitespace alone 4%
+    /// of an audit (callgrind).
+    fn run_of(&self, f: impl Fn(u8) -> bool, skip: usize) -> usize {
+        let rest = self.b.get(self.pos + skip..).unwrap_or_default();
+        rest.iter().position(|&c| !f(c)).unwrap_or(rest.len())
+    }
+
     fn eat(&mut self, c: u8) -> bool {
         if self.peek() == Some(c) {
             self.pos += 1;
@@ -151,15 +159,9 @@ impl<'a> Parser<'a> {
         if !is_id_start(self.peek()?) {
             return None;
         }
-        self.pos += 1;
-        while let Some(c) = self.peek() {
-            if is_id_continue(c) {
-                self.pos += 1;
-            } else if c >= 0x80 {
-                return None;
-            } else {
-                break;
-            }
+        self.pos += 1 + self.run_of(is_id_continue, 1);
+        if self.peek().is_some_and(|c| c >= 0x80) {
+            return None;
         }
         Some(&self.src[start..self.pos])
     }
@@ -231,9 +233,7 @@ impl<'a> Parser<'a> {
     /// hcl-edit's `ws`: spaces, tabs, line endings and comments of every kind.
     fn skip_ws(&mut self) -> Option<()> {
         loop {
-            while let Some(b' ' | b'\t' | b'\r' | b'\n') = self.peek() {
-                self.pos += 1;
-            }
+            self.pos += self.run_of(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'), 0);
             match self.rest() {
                 [b'#', ..] | [b'/', b'/', ..] => self.skip_to_line_end()?,
                 [b'/', b'*', ..] => self.skip_inline_comment()?,
@@ -245,9 +245,7 @@ impl<'a> Parser<'a> {
     /// hcl-edit's `sp`: spaces, tabs and `/* */` comments.
     fn skip_sp(&mut self) -> Option<()> {
         loop {
-            while let Some(b' ' | b'\t') = self.peek() {
-                self.pos += 1;
-            }
+            self.pos += self.run_of(|c| matches!(c, b' ' | b'\t'), 0);
             match self.rest() {
                 [b'/', b'*', ..] => self.skip_inline_comment()?,
                 _ => return Some(()),

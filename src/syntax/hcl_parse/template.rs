@@ -71,12 +71,7 @@ impl<'a> Parser<'a> {
     fn quoted_literal(&mut self, out: &mut String) -> Option<LiteralEnd> {
         loop {
             let start = self.pos;
-            while let Some(c) = self.peek() {
-                if matches!(c, b'"' | b'\\' | b'\n' | b'$' | b'%') {
-                    break;
-                }
-                self.pos += 1;
-            }
+            self.pos += self.run_of(|c| !matches!(c, b'"' | b'\\' | b'\n' | b'$' | b'%'), 0);
             out.push_str(&self.src[start..self.pos]);
             match self.rest() {
                 [b'"', ..] => return Some(LiteralEnd::Close),

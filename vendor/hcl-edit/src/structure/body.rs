@@ -20,7 +20,7 @@ pub type IntoIter = Box<dyn Iterator<Item = Structure>>;
 /// for more.
 ///
 /// [`iter`]: Body::iter
-pub type Iter<'a> = Box<dyn Iterator<Item = &'a Structure> + 'a>;
+pub type Iter<'a> = std::slice::Iter<'a, Structure>;
 
 /// A mutable iterator over the elements of a `Body`.
 ///
@@ -551,7 +551,7 @@ impl Body {
     /// `&'a Structure`.
     #[inline]
     pub fn iter(&self) -> Iter<'_> {
-        Box::new(self.structures.iter())
+        self.structures.iter()
     }
 
     /// An iterator visiting all body structures in insertion order, with mutable references to the
