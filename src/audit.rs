@@ -268,6 +268,8 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
     };
     let exclude = workspace::globset(&config.exclude)?;
     let scan = opts.path.canonicalize()?;
+    // The repository for the findings' age (`add_history`), opened meanwhile.
+    let history = crate::git::History::open(&root);
     // Walk the whole repository: rules only check files under `scan`, but repository facts
     // (namespaces, labels) come from every HCL file. The rule packs are loaded meanwhile
     // (parsing their YAML is 1% of an audit, and the walk mostly waits on the kernel).
@@ -286,7 +288,7 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
         all_ids,
     } = selected?;
     let in_scope = |p: &Path| {
-        p.starts_with(&scan)
+        workspace::strip_base(p, &scan).is_some()
             && opts
                 .only_files
                 .as_ref()
@@ -505,7 +507,7 @@ pub fn run(opts: &AuditOptions) -> Result<AuditReport> {
     }
 
     trace.mark("sort+sources", started);
-    add_history(&root, &rules, &sources, &mut findings);
+    add_history(&history, &rules, &sources, &mut findings);
     trace.mark("history", started);
     let live = opts
         .live
@@ -534,7 +536,7 @@ const HISTORY_COMMITS: usize = 2000;
 ///
 /// [`Check::history_line`]: crate::rules::Check::history_line
 fn add_history(
-    root: &Path,
+    history: &crate::git::History,
     rules: &[Rule],
     sources: &BTreeMap<String, String>,
     findings: &mut [Finding],
@@ -558,7 +560,7 @@ fn add_history(
     }
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let queries: Vec<(String, String)> = wanted.iter().map(|(_, q)| q.clone()).collect();
-    let found = crate::git::introduced(root, &queries, HISTORY_COMMITS);
+    let found = crate::git::introduced(history, &queries, HISTORY_COMMITS);
     for ((i, _), introduced) in wanted.into_iter().zip(found) {
         let Some((commit, at)) = introduced else {
             continue;

@@ -50,9 +50,22 @@ pub struct WalkResult {
     pub non_utf8_names: Vec<String>,
 }
 
+/// `path` with `base` taken off its front, as `Path::strip_prefix` gives it. The walk's
+/// paths are `base` joined with clean names, so their text is `base`, a separator and a
+/// clean relative path: that is checked first, without `strip_prefix`'s parsing of both
+/// paths into components (about two microseconds per file on the audit's serial path,
+/// callgrind); anything else goes to `strip_prefix`.
+pub fn strip_base<'a>(path: &'a Path, base: &Path) -> Option<&'a Path> {
+    let fast = path.to_str().zip(base.to_str()).and_then(|(p, b)| {
+        let tail = p.strip_prefix(b)?.strip_prefix('/')?;
+        (!b.is_empty() && !b.ends_with('/') && is_clean_relative(tail)).then(|| Path::new(tail))
+    });
+    fast.or_else(|| path.strip_prefix(base).ok())
+}
+
 /// Repo-relative, `/`-separated form of `path`.
 pub fn relative(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
+    let rel = strip_base(path, root).unwrap_or(path);
     // The walk's paths are already clean: take the text as it is (joining components
     // allocated a vector per file, 1.4% of an audit).
     if let Some(text) = rel.to_str().filter(|t| is_clean_relative(t)) {
@@ -126,7 +139,7 @@ pub fn walk(root: &Path, scan: &Path, exclude: &GlobSet) -> WalkResult {
                 // path that did not exist). Such files and directories are left out and
                 // listed, like files whose content is not UTF-8.
                 // Regression test: tests/hostile.rs `non_utf8_file_names_are_skipped_and_fix_still_works`.
-                if path.strip_prefix(&root).is_ok_and(|r| r.to_str().is_none()) {
+                if strip_base(path, &root).is_some_and(|r| r.to_str().is_none()) {
                     let _ = tx.send(Entry::NonUtf8Name(path.to_path_buf()));
                     return WalkState::Skip;
                 }
@@ -200,6 +213,31 @@ fn err_path(err: &ignore::Error) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strip_base_agrees_with_strip_prefix() {
+        let cases = [
+            ("/r/a/b.tf", "/r"),
+            ("/r/a/b.tf", "/r/a"),
+            ("/r", "/r"),
+            ("/r/", "/r"),
+            ("/rx/a.tf", "/r"),
+            ("/r/./a.tf", "/r"),
+            ("/r//a.tf", "/r"),
+            ("/r/../a.tf", "/r"),
+            ("/a.tf", "/"),
+            ("/other/a.tf", "/r"),
+            ("r/a.tf", "r"),
+        ];
+        for (path, base) in cases {
+            let (path, base) = (Path::new(path), Path::new(base));
+            assert_eq!(
+                strip_base(path, base),
+                path.strip_prefix(base).ok(),
+                "{path:?} {base:?}"
+            );
+        }
+    }
 
     #[test]
     fn path_order_is_component_order() {

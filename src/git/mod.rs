@@ -6,7 +6,8 @@ mod lines;
 mod read;
 
 pub use read::{
-    between, each_commit, head_commit, introduced, staged, staged_contents, CommitFiles, TreeReader,
+    between, each_commit, head_commit, introduced, staged, staged_contents, CommitFiles, History,
+    TreeReader,
 };
 
 use std::collections::BTreeMap;

@@ -7,9 +7,66 @@ use gix::bstr::ByteSlice;
 use gix::ObjectId;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 /// Path -> blob id of every file of a tree (or of the index), repo-relative.
 type Files = BTreeMap<String, ObjectId>;
+
+/// The repository [`introduced`] reads, opened ahead: the audit starts this when it starts,
+/// so that finding the repository and reading its configuration (about 0.6 ms) overlaps the
+/// walk instead of adding to the serial tail. `gix::Repository` may not move between threads
+/// (without gix's `parallel` feature), so the repository stays on a thread of its own, which
+/// answers [`introduced`]'s queries.
+pub struct History(Answerer);
+
+/// Who answers [`introduced`]'s queries.
+enum Answerer {
+    /// The thread holding the repository: queries go one way, answers the other.
+    Thread {
+        queries: mpsc::Sender<(Vec<(String, String)>, usize)>,
+        answers: mpsc::Receiver<Vec<Option<(String, i64)>>>,
+    },
+    /// No thread could be started: the repository is opened when asked.
+    Here(PathBuf),
+}
+
+impl History {
+    /// Starts opening the repository holding `root` (outside a git work tree every query is
+    /// answered with `None`).
+    pub fn open(root: &Path) -> History {
+        let (queries, asked) = mpsc::channel::<(Vec<(String, String)>, usize)>();
+        let (answer, answers) = mpsc::channel();
+        let dir = root.to_path_buf();
+        let started = std::thread::Builder::new()
+            .name("history".into())
+            .spawn(move || {
+                let repo = Repo::open(&dir).ok();
+                for (queries, limit) in asked {
+                    if answer
+                        .send(answer_all(repo.as_ref(), &queries, limit))
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+        History(match started {
+            Ok(_) => Answerer::Thread { queries, answers },
+            Err(_) => Answerer::Here(root.to_path_buf()),
+        })
+    }
+}
+
+fn answer_all(
+    repo: Option<&Repo>,
+    queries: &[(String, String)],
+    limit: usize,
+) -> Vec<Option<(String, i64)>> {
+    queries
+        .iter()
+        .map(|(path, needle)| repo.and_then(|repo| introduced_one(repo, path, needle, limit)))
+        .collect()
+}
 
 /// An open repository and where the audit root sits in its work tree.
 struct Repo {
@@ -297,24 +354,30 @@ pub fn head_commit(root: &Path) -> Option<String> {
     Some(id.detach().to_string())
 }
 
-/// For each `(path, needle)` (paths repo-relative to `root`): the commit that brought
+/// For each `(path, needle)` (paths repo-relative to the audit root): the commit that brought
 /// `needle` into `path`, following HEAD's first parents back for as long as the file holds
 /// it, at most `limit` commits: `(commit id, commit time in seconds since the epoch)`.
 /// `None` outside a repository, when HEAD does not hold it (an uncommitted change), or on
-/// any read error: the age is a courtesy, never a reason to fail an audit. The repository
-/// is opened once for all queries.
+/// any read error: the age is a courtesy, never a reason to fail an audit.
 pub fn introduced(
-    root: &Path,
+    history: &History,
     queries: &[(String, String)],
     limit: usize,
 ) -> Vec<Option<(String, i64)>> {
-    let Ok(repo) = Repo::open(root) else {
-        return vec![None; queries.len()];
-    };
-    queries
-        .iter()
-        .map(|(path, needle)| introduced_one(&repo, path, needle, limit))
-        .collect()
+    match &history.0 {
+        Answerer::Thread {
+            queries: ask,
+            answers,
+        } => {
+            // The thread only goes away by panicking: then there is no age to give.
+            let none = || vec![None; queries.len()];
+            if ask.send((queries.to_vec(), limit)).is_err() {
+                return none();
+            }
+            answers.recv().unwrap_or_else(|_| none())
+        }
+        Answerer::Here(root) => answer_all(Repo::open(root).ok().as_ref(), queries, limit),
+    }
 }
 
 fn introduced_one(repo: &Repo, path: &str, needle: &str, limit: usize) -> Option<(String, i64)> {
