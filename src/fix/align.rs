@@ -164,11 +164,19 @@ pub fn may_need_alignment(text: &str, touched: &[usize]) -> bool {
     };
     let might_have_cell =
         |line: &str| line.contains('=') || line.contains('#') || line.contains("//");
-    let lines: Vec<&str> = text
-        .split('\n')
-        .skip(first.saturating_sub(1))
-        .take(last - first.saturating_sub(1) + 2)
-        .collect();
+    // Straight to the first line wanted (memchr over the bytes; `split` then `skip` looked
+    // at every line before it one by one).
+    let skip = first.saturating_sub(1);
+    let from = match skip {
+        0 => Some(0),
+        n => memchr::memchr_iter(b'\n', text.as_bytes())
+            .nth(n - 1)
+            .map(|i| i + 1),
+    };
+    let Some(from) = from else {
+        return false;
+    };
+    let lines: Vec<&str> = text[from..].split('\n').take(last - skip + 2).collect();
     lines
         .windows(2)
         .any(|w| might_have_cell(w[0]) && might_have_cell(w[1]))
@@ -267,6 +275,42 @@ fn analyse_parsed(text: &str, parsed: &HclFile) -> Vec<Line> {
 mod tests {
     use super::*;
     use crate::syntax::hcl;
+
+    #[test]
+    fn may_need_alignment_agrees_with_splitting_every_line() {
+        let old = |text: &str, touched: &[usize]| {
+            let (Some(&first), Some(&last)) = (touched.first(), touched.last()) else {
+                return false;
+            };
+            let cell = |l: &str| l.contains('=') || l.contains('#') || l.contains("//");
+            let lines: Vec<&str> = text
+                .split('\n')
+                .skip(first.saturating_sub(1))
+                .take(last - first.saturating_sub(1) + 2)
+                .collect();
+            lines.windows(2).any(|w| cell(w[0]) && cell(w[1]))
+        };
+        let texts = [
+            "",
+            "a = 1",
+            "a = 1\nb = 2",
+            "x\na = 1\nb = 2\n",
+            "a = 1\n\nb = 2\n# c\n",
+            "a\nb\nc = 1\nd # x\n",
+        ];
+        for text in texts {
+            for first in 0..7 {
+                for last in first..8 {
+                    let touched: Vec<usize> = (first..=last).collect();
+                    assert_eq!(
+                        may_need_alignment(text, &touched),
+                        old(text, &touched),
+                        "{text:?} {first}..={last}"
+                    );
+                }
+            }
+        }
+    }
 
     fn realigned(text: &str, touched: &[usize]) -> String {
         realign(text, touched, &|t| hcl::parse(t).ok())

@@ -17,7 +17,7 @@ pub type IntoIter = Box<dyn Iterator<Item = Expression>>;
 /// more.
 ///
 /// [`iter`]: Array::iter
-pub type Iter<'a> = Box<dyn Iterator<Item = &'a Expression> + 'a>;
+pub type Iter<'a> = std::slice::Iter<'a, Expression>;
 
 /// A mutable iterator over the values of an `Array`.
 ///
@@ -130,7 +130,7 @@ impl Array {
     /// Expression`.
     #[inline]
     pub fn iter(&self) -> Iter<'_> {
-        Box::new(self.values.iter())
+        self.values.iter()
     }
 
     /// An iterator visiting all values in insertion order, with mutable references to the values.

@@ -195,7 +195,7 @@ impl FuncArgs {
     /// Expression`.
     #[inline]
     pub fn iter(&self) -> Iter<'_> {
-        Box::new(self.args.iter())
+        self.args.iter()
     }
 
     /// An iterator visiting all values in insertion order, with mutable references to the values.

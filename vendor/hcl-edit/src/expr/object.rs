@@ -18,7 +18,7 @@ pub type ObjectIntoIter = Box<dyn Iterator<Item = (ObjectKey, ObjectValue)>>;
 /// more.
 ///
 /// [`iter`]: Object::iter
-pub type ObjectIter<'a> = Box<dyn Iterator<Item = (&'a ObjectKey, &'a ObjectValue)> + 'a>;
+pub type ObjectIter<'a> = vecmap::map::Iter<'a, ObjectKey, ObjectValue>;
 
 /// A mutable iterator over the entries of an `Object`.
 ///
@@ -145,7 +145,7 @@ impl Object {
     /// `(&'a ObjectKey, &'a ObjectValue)`.
     #[inline]
     pub fn iter(&self) -> ObjectIter<'_> {
-        Box::new(self.items.iter())
+        self.items.iter()
     }
 
     /// An iterator visiting all key-value pairs in insertion order, with mutable references to the

@@ -30,7 +30,7 @@ pub type IntoIter = Box<dyn Iterator<Item = Element>>;
 /// for more.
 ///
 /// [`iter`]: Template::iter
-pub type Iter<'a> = Box<dyn Iterator<Item = &'a Element> + 'a>;
+pub type Iter<'a> = std::slice::Iter<'a, Element>;
 
 /// A mutable iterator over the elements of a `Template`.
 ///
@@ -330,7 +330,7 @@ impl Template {
     /// is `&'a Element`.
     #[inline]
     pub fn iter(&self) -> Iter<'_> {
-        Box::new(self.elements.iter())
+        self.elements.iter()
     }
 
     /// An iterator visiting all template elements in insertion order, with mutable references to
