@@ -548,3 +548,24 @@ impl CommitFiles<'_> {
             .clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outside_a_repository_every_query_is_answered_with_none_on_either_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let queries = vec![
+            ("main.tf".to_string(), "import {".to_string()),
+            ("b.tf".to_string(), "x".to_string()),
+        ];
+        let ahead = History::open(dir.path());
+        assert!(matches!(ahead.0, Answerer::Thread { .. }));
+        assert_eq!(introduced(&ahead, &queries, 10), vec![None, None]);
+        // Asked twice: the thread keeps answering.
+        assert_eq!(introduced(&ahead, &queries[..1], 10), vec![None]);
+        let here = History(Answerer::Here(dir.path().to_path_buf()));
+        assert_eq!(introduced(&here, &queries, 10), vec![None, None]);
+    }
+}
