@@ -235,12 +235,40 @@ pub fn position_in(text: &str, offset: usize) -> (usize, usize) {
 /// A stable 64-bit FNV-1a hash, hex-encoded: fingerprints must not change between runs or
 /// builds (std's hasher is randomly seeded).
 pub fn stable_hash(parts: &[&str]) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut hash = StableHasher::default();
     for part in parts {
-        for byte in part.bytes().chain(std::iter::once(0xff)) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        hash.write(part.as_bytes());
+        hash.end_part();
+    }
+    hash.finish()
+}
+
+/// The FNV-1a hash behind [`stable_hash`], fed piece by piece: a part can be hashed from
+/// several slices without first being joined into one string.
+pub struct StableHasher(u64);
+
+impl Default for StableHasher {
+    fn default() -> Self {
+        StableHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl StableHasher {
+    /// Adds bytes to the current part.
+    pub fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 ^= u64::from(byte);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
         }
     }
-    format!("{hash:016x}")
+
+    /// Ends the current part (parts are separated by a byte no UTF-8 text holds).
+    pub fn end_part(&mut self) {
+        self.write(&[0xff]);
+    }
+
+    /// The hash as 16 hex digits.
+    pub fn finish(&self) -> String {
+        format!("{:016x}", self.0)
+    }
 }

@@ -6,7 +6,7 @@
 //! survives code moving up or down in the file and edits elsewhere in the same resource,
 //! and changes when the file or resource is renamed or the flagged text itself changes.
 
-use crate::finding::{stable_hash, Finding};
+use crate::finding::{stable_hash, Finding, StableHasher};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 
@@ -19,16 +19,30 @@ pub fn normalize_snippet(text: &str) -> String {
 /// The fingerprint of `finding` without an occurrence index: a hash of the rule, path,
 /// resource address and normalized primary span of `file_text` (the whole file).
 pub fn base(finding: &Finding, file_text: Option<&str>) -> String {
-    let snippet = file_text
-        .and_then(|t| t.get(finding.location.span.clone()))
-        .map(normalize_snippet)
-        .unwrap_or_default();
-    stable_hash(&[
+    let mut hash = StableHasher::default();
+    for part in [
         &finding.rule,
         &finding.location.path,
         finding.resource.as_deref().unwrap_or(""),
-        &snippet,
-    ])
+    ] {
+        hash.write(part.as_bytes());
+        hash.end_part();
+    }
+    // The normalized snippet (`normalize_snippet`), hashed word by word instead of joined
+    // into a string first.
+    let snippet = file_text.and_then(|t| t.get(finding.location.span.clone()));
+    for (i, word) in snippet
+        .into_iter()
+        .flat_map(str::split_whitespace)
+        .enumerate()
+    {
+        if i > 0 {
+            hash.write(b" ");
+        }
+        hash.write(word.as_bytes());
+    }
+    hash.end_part();
+    hash.finish()
 }
 
 /// The fingerprint of the `index`-th (0-based, in file order) of several findings sharing
@@ -97,6 +111,34 @@ pub fn of(finding: &Finding, sources: &BTreeMap<String, String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base_is_the_hash_of_the_joined_parts() {
+        let text = "resource  \"a\"\r\n\t \"b\" {\n  x = 1 # é\u{a0}y\n}\n";
+        for span in [0..0, 0..8, 0..text.len(), 3..20, 30..text.len()] {
+            for resource in [None, Some("kubernetes_deployment.a")] {
+                let f = finding("stacks/a/main.tf", span.clone(), resource);
+                let joined = normalize_snippet(&text[span.clone()]);
+                let expected = stable_hash(&[
+                    &f.rule,
+                    &f.location.path,
+                    f.resource.as_deref().unwrap_or(""),
+                    &joined,
+                ]);
+                assert_eq!(base(&f, Some(text)), expected, "{span:?}");
+            }
+        }
+        let f = finding("stacks/a/main.tf", 0..500, Some("t.n"));
+        assert_eq!(
+            base(&f, Some(text)),
+            stable_hash(&[&f.rule, &f.location.path, "t.n", ""]),
+            "a span outside the text hashes an empty snippet"
+        );
+        assert_eq!(
+            base(&f, None),
+            stable_hash(&[&f.rule, &f.location.path, "t.n", ""])
+        );
+    }
     use crate::finding::{Location, Severity};
 
     fn finding(path: &str, span: std::ops::Range<usize>, resource: Option<&str>) -> Finding {
