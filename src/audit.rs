@@ -676,6 +676,7 @@ fn audit_dir(env: &DirEnv, files: &[DirFile]) -> DirOutput {
             flux: env.flux,
             repo: &index,
             want_fixes: env.want_fixes,
+            ignore_lists: Default::default(),
         };
         let mut findings = Vec::new();
         for rule in env.rules {

@@ -3,7 +3,6 @@
 //! images (databases) are pinned to an exact version (`database-image-pinned`, seed 000:
 //! "Pin database versions").
 
-use super::lifecycle::IgnoreList;
 use super::pods::{containers, pod_spec};
 use super::{Check, Emitter, FileContext};
 use crate::index::{dir_of, Value};
@@ -200,7 +199,7 @@ impl Check for ImageTag {
             let Some(owner) = owner_of(resource) else {
                 continue;
             };
-            let ignore = IgnoreList::of(file, resource);
+            let ignore = ctx.ignore_list(resource);
             for c in containers(pod.block) {
                 let Some(expr) = hcl::attr(c.body, "image") else {
                     continue;

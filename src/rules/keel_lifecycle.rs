@@ -205,7 +205,8 @@ impl Check for KeelLifecycle {
                 }
             }
 
-            let ignore = IgnoreList::of(file, resource);
+            let shared = ctx.ignore_list(resource);
+            let ignore = shared.as_deref();
             let missing: Vec<&(String, Option<String>)> = required
                 .iter()
                 .filter(|(path, _)| !ignore.as_ref().is_some_and(|l| l.covers(path)))
@@ -225,7 +226,7 @@ impl Check for KeelLifecycle {
                         if missing.len() == 1 { "y" } else { "ies" }
                     ),
                 );
-                let fix = fix(ctx, resource, ignore.as_ref(), &missing);
+                let fix = fix(ctx, resource, ignore, &missing);
                 f.owned_by(&owner, file).with_fix(fix);
                 if let Some(list) = &ignore {
                     f.related(file, list.ident_span.clone(), "lifecycle block");

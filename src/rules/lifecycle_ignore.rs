@@ -267,11 +267,12 @@ impl Check for LifecycleIgnore {
                 continue;
             };
             let required = self.required_path(ty);
-            let ignore = IgnoreList::of(file, resource);
+            let shared = ctx.ignore_list(resource);
+            let ignore = shared.as_deref();
             let has_marker = ignore
                 .as_ref()
                 .is_some_and(|l| l.has_marker(&file.text, &hcl_file.comments, &p.marker));
-            let Some(problem) = self.problem(ignore.as_ref(), required, has_marker) else {
+            let Some(problem) = self.problem(ignore, required, has_marker) else {
                 continue;
             };
             if !matches!(problem, Problem::NoMarker(_)) {
@@ -295,14 +296,7 @@ impl Check for LifecycleIgnore {
                 }
             }
             let message = self.message(&problem, &owner.address, ty, required);
-            let fix = self.fix(
-                ctx,
-                resource,
-                ignore.as_ref(),
-                &problem,
-                required,
-                has_marker,
-            );
+            let fix = self.fix(ctx, resource, ignore, &problem, required, has_marker);
             let f = out.violation(owner.header.clone(), message);
             f.owned_by(&owner, file).with_fix(fix);
             if let Some(list) = &ignore {

@@ -51,9 +51,30 @@ pub struct FileContext<'a> {
     /// Whether fixes must be complete (re-aligned, minimal) because a report or `--fix`
     /// will show or apply them; otherwise rules attach raw edits, enough to say "fixable".
     pub want_fixes: bool,
+    /// The resources' `lifecycle` ignore lists read so far, by the resource's offset: three
+    /// rules read the same list of every workload ([`FileContext::ignore_list`]).
+    pub ignore_lists: std::cell::RefCell<Vec<(usize, Option<std::rc::Rc<lifecycle::IgnoreList>>)>>,
 }
 
 impl FileContext<'_> {
+    /// The ignore list of `resource`, a block of this file ([`lifecycle::IgnoreList::of`]),
+    /// read once for all the rules that ask.
+    pub fn ignore_list(
+        &self,
+        resource: &hcl_edit::structure::Block,
+    ) -> Option<std::rc::Rc<lifecycle::IgnoreList>> {
+        use hcl_edit::Span;
+        let Some(key) = resource.span().map(|s| s.start) else {
+            return lifecycle::IgnoreList::of(self.file, resource).map(std::rc::Rc::new);
+        };
+        if let Some((_, list)) = self.ignore_lists.borrow().iter().find(|(k, _)| *k == key) {
+            return list.clone();
+        }
+        let list = lifecycle::IgnoreList::of(self.file, resource).map(std::rc::Rc::new);
+        self.ignore_lists.borrow_mut().push((key, list.clone()));
+        list
+    }
+
     /// Turns a rule's raw edits into the fix attached to its finding (see
     /// [`crate::fix::finish`]); skips the costly part when nobody will look at the edits.
     pub fn fix(
@@ -397,4 +418,50 @@ fn params<T: DeserializeOwned>(value: serde_json::Value) -> Result<T> {
 /// Resource types that carry a pod template (workloads).
 pub fn is_workload_type(resource_type: &str) -> bool {
     pods::pod_spec_path(resource_type).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::{IndexedFile, RepoIndex};
+    use crate::source::SourceFile;
+    use crate::syntax::hcl;
+
+    #[test]
+    fn each_resource_ignore_list_is_read_once_and_is_its_own() {
+        let text = "resource \"kubernetes_deployment\" \"a\" {\n  lifecycle {\n    ignore_changes = [spec[0].replicas]\n  }\n}\nresource \"kubernetes_deployment\" \"b\" {\n}\n";
+        let file = SourceFile::new("m.tf".into(), "m.tf".into(), text.into());
+        let parsed = hcl::parse(text).unwrap();
+        let index = RepoIndex::build(&[IndexedFile {
+            file: &file,
+            hcl: &parsed,
+        }]);
+        let ctx = FileContext {
+            file: &file,
+            hcl: Some(&parsed),
+            yaml: None,
+            flux: None,
+            repo: &index,
+            want_fixes: false,
+            ignore_lists: Default::default(),
+        };
+        let resources: Vec<_> = hcl::resources(&parsed.body).map(|(_, _, b)| b).collect();
+        let a = ctx
+            .ignore_list(resources[0])
+            .expect("a has a lifecycle block");
+        assert!(std::rc::Rc::ptr_eq(
+            &a,
+            &ctx.ignore_list(resources[0]).unwrap()
+        ));
+        assert_eq!(
+            a.entries,
+            lifecycle::IgnoreList::of(&file, resources[0])
+                .unwrap()
+                .entries
+        );
+        assert_eq!(a.entries[0].0, "spec[0].replicas");
+        assert!(ctx.ignore_list(resources[1]).is_none());
+        assert!(ctx.ignore_list(resources[1]).is_none());
+        assert_eq!(ctx.ignore_lists.borrow().len(), 2);
+    }
 }
