@@ -677,6 +677,7 @@ fn audit_dir(env: &DirEnv, files: &[DirFile]) -> DirOutput {
             repo: &index,
             want_fixes: env.want_fixes,
             ignore_lists: Default::default(),
+            owners: Default::default(),
         };
         let mut findings = Vec::new();
         for rule in env.rules {

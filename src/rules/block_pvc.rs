@@ -9,7 +9,7 @@ use super::{Check, Emitter, FileContext};
 use crate::finding::{Applicability, Edit};
 use crate::fix::text;
 use crate::index::{dir_of, Value};
-use crate::syntax::hcl::{self, owner_of};
+use crate::syntax::hcl;
 use hcl_edit::Span;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -76,7 +76,7 @@ impl Check for BlockPvcSettings {
             if !CLAIM_TYPES.contains(&ty) {
                 continue;
             }
-            let Some(owner) = owner_of(resource) else {
+            let Some(owner) = ctx.owner(resource) else {
                 continue;
             };
             let meta = hcl::block(&resource.body, "metadata");

@@ -4,7 +4,7 @@
 
 use super::pods::{containers, pod_spec, Container};
 use super::{Check, Emitter, FileContext};
-use crate::syntax::hcl::{self, owner_of};
+use crate::syntax::hcl;
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::Body;
 use hcl_edit::Span;
@@ -150,7 +150,7 @@ impl Check for ContainerResources {
             let Some(pod) = pod_spec(ty, resource) else {
                 continue;
             };
-            let Some(owner) = owner_of(resource) else {
+            let Some(owner) = ctx.owner(resource) else {
                 continue;
             };
             for c in containers(pod.block) {

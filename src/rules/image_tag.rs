@@ -6,7 +6,7 @@
 use super::pods::{containers, pod_spec};
 use super::{Check, Emitter, FileContext};
 use crate::index::{dir_of, Value};
-use crate::syntax::hcl::{self, owner_of};
+use crate::syntax::hcl;
 use hcl_edit::Span;
 use serde::Deserialize;
 
@@ -196,7 +196,7 @@ impl Check for ImageTag {
             let Some(pod) = pod_spec(ty, resource) else {
                 continue;
             };
-            let Some(owner) = owner_of(resource) else {
+            let Some(owner) = ctx.owner(resource) else {
                 continue;
             };
             let ignore = ctx.ignore_list(resource);

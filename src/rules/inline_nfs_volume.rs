@@ -2,7 +2,7 @@
 //! volumes default to `hard,timeo=600` and cannot carry mount options.
 
 use super::{Check, Emitter, FileContext};
-use crate::syntax::hcl::{self, owner_of, Owner};
+use crate::syntax::hcl::{self, Owner};
 use hcl_edit::structure::{Block, Body};
 use hcl_edit::Span;
 use serde::Deserialize;
@@ -28,7 +28,7 @@ fn walk(
     body: &Body,
     in_volume: bool,
     resource: &Block,
-    owner: &mut Option<Owner>,
+    owner: &mut Option<std::rc::Rc<Owner>>,
     ctx: &FileContext,
     out: &mut Emitter,
 ) {
@@ -38,7 +38,7 @@ fn walk(
             ident == "dynamic" && block.labels.first().map(|l| l.as_str()) == Some("nfs");
         if (ident == "nfs" || dynamic_nfs) && in_volume {
             if owner.is_none() {
-                *owner = owner_of(resource);
+                *owner = ctx.owner(resource);
             }
             let Some(owner) = owner.as_ref() else {
                 return;

@@ -8,7 +8,7 @@ use super::{Check, Condition, Emitter, FileContext};
 use crate::finding::{Applicability, Edit, Fix};
 use crate::fix::text;
 use crate::index::{dir_of, Value};
-use crate::syntax::hcl::{self, owner_of};
+use crate::syntax::hcl;
 use hcl_edit::structure::{Block, Body};
 use hcl_edit::Span;
 use serde::Deserialize;
@@ -124,7 +124,7 @@ impl Check for KeelLifecycle {
             if !p.resource_types.iter().any(|t| t == ty) {
                 continue;
             }
-            let Some(owner) = owner_of(resource) else {
+            let Some(owner) = ctx.owner(resource) else {
                 continue;
             };
             let meta = hcl::block(&resource.body, "metadata");

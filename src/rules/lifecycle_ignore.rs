@@ -6,7 +6,7 @@ use super::lifecycle::{marker_edit, path_blocks, path_covers, IgnoreList};
 use super::{Check, Emitter, FileContext};
 use crate::finding::{Applicability, Edit, Fix};
 use crate::fix::text;
-use crate::syntax::hcl::{self, owner_of};
+use crate::syntax::hcl;
 use anyhow::{bail, Result};
 use hcl_edit::structure::Block;
 use hcl_edit::Span;
@@ -263,7 +263,7 @@ impl Check for LifecycleIgnore {
             if !p.resource_types.iter().any(|t| t == ty) {
                 continue;
             }
-            let Some(owner) = owner_of(resource) else {
+            let Some(owner) = ctx.owner(resource) else {
                 continue;
             };
             let required = self.required_path(ty);

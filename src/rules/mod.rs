@@ -51,9 +51,34 @@ pub struct FileContext<'a> {
     /// Whether fixes must be complete (re-aligned, minimal) because a report or `--fix`
     /// will show or apply them; otherwise rules attach raw edits, enough to say "fixable".
     pub want_fixes: bool,
-    /// The resources' `lifecycle` ignore lists read so far, by the resource's offset: three
-    /// rules read the same list of every workload ([`FileContext::ignore_list`]).
-    pub ignore_lists: std::cell::RefCell<Vec<(usize, Option<std::rc::Rc<lifecycle::IgnoreList>>)>>,
+    /// The resources' `lifecycle` ignore lists read so far: three rules read the same list
+    /// of every workload ([`FileContext::ignore_list`]).
+    pub ignore_lists: BlockMemo<lifecycle::IgnoreList>,
+    /// The resources' owners worked out so far: most rules report on a resource through its
+    /// owner ([`FileContext::owner`]).
+    pub owners: BlockMemo<crate::syntax::hcl::Owner>,
+}
+
+/// Facts about a file's blocks, each worked out once and shared by the rules that ask, by
+/// the block's offset.
+pub type BlockMemo<T> = std::cell::RefCell<Vec<(usize, Option<std::rc::Rc<T>>)>>;
+
+/// The fact `compute` gives about `block`, from `memo` when it was worked out before.
+fn remembered<T>(
+    memo: &BlockMemo<T>,
+    block: &hcl_edit::structure::Block,
+    compute: impl FnOnce() -> Option<T>,
+) -> Option<std::rc::Rc<T>> {
+    use hcl_edit::Span;
+    let Some(key) = block.span().map(|s| s.start) else {
+        return compute().map(std::rc::Rc::new);
+    };
+    if let Some((_, fact)) = memo.borrow().iter().find(|(k, _)| *k == key) {
+        return fact.clone();
+    }
+    let fact = compute().map(std::rc::Rc::new);
+    memo.borrow_mut().push((key, fact.clone()));
+    fact
 }
 
 impl FileContext<'_> {
@@ -63,16 +88,20 @@ impl FileContext<'_> {
         &self,
         resource: &hcl_edit::structure::Block,
     ) -> Option<std::rc::Rc<lifecycle::IgnoreList>> {
-        use hcl_edit::Span;
-        let Some(key) = resource.span().map(|s| s.start) else {
-            return lifecycle::IgnoreList::of(self.file, resource).map(std::rc::Rc::new);
-        };
-        if let Some((_, list)) = self.ignore_lists.borrow().iter().find(|(k, _)| *k == key) {
-            return list.clone();
-        }
-        let list = lifecycle::IgnoreList::of(self.file, resource).map(std::rc::Rc::new);
-        self.ignore_lists.borrow_mut().push((key, list.clone()));
-        list
+        remembered(&self.ignore_lists, resource, || {
+            lifecycle::IgnoreList::of(self.file, resource)
+        })
+    }
+
+    /// The owner of `resource`, a top-level block of this file
+    /// ([`crate::syntax::hcl::owner_of`]), worked out once for all the rules that ask.
+    pub fn owner(
+        &self,
+        resource: &hcl_edit::structure::Block,
+    ) -> Option<std::rc::Rc<crate::syntax::hcl::Owner>> {
+        remembered(&self.owners, resource, || {
+            crate::syntax::hcl::owner_of(resource)
+        })
     }
 
     /// Turns a rule's raw edits into the fix attached to its finding (see
@@ -428,7 +457,7 @@ mod tests {
     use crate::syntax::hcl;
 
     #[test]
-    fn each_resource_ignore_list_is_read_once_and_is_its_own() {
+    fn each_resource_ignore_list_and_owner_are_worked_out_once_and_are_its_own() {
         let text = "resource \"kubernetes_deployment\" \"a\" {\n  lifecycle {\n    ignore_changes = [spec[0].replicas]\n  }\n}\nresource \"kubernetes_deployment\" \"b\" {\n}\n";
         let file = SourceFile::new("m.tf".into(), "m.tf".into(), text.into());
         let parsed = hcl::parse(text).unwrap();
@@ -444,6 +473,7 @@ mod tests {
             repo: &index,
             want_fixes: false,
             ignore_lists: Default::default(),
+            owners: Default::default(),
         };
         let resources: Vec<_> = hcl::resources(&parsed.body).map(|(_, _, b)| b).collect();
         let a = ctx
@@ -463,5 +493,17 @@ mod tests {
         assert!(ctx.ignore_list(resources[1]).is_none());
         assert!(ctx.ignore_list(resources[1]).is_none());
         assert_eq!(ctx.ignore_lists.borrow().len(), 2);
+        let owner = ctx.owner(resources[1]).expect("a resource has an owner");
+        assert!(std::rc::Rc::ptr_eq(
+            &owner,
+            &ctx.owner(resources[1]).unwrap()
+        ));
+        assert_eq!(owner.address, "kubernetes_deployment.b");
+        assert_eq!(owner.header, hcl::owner_of(resources[1]).unwrap().header);
+        assert_eq!(
+            ctx.owner(resources[0]).unwrap().address,
+            "kubernetes_deployment.a"
+        );
+        assert_eq!(ctx.owners.borrow().len(), 2);
     }
 }

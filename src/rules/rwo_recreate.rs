@@ -12,7 +12,7 @@ use super::{Check, Emitter, FileContext};
 use crate::finding::{Applicability, Edit};
 use crate::fix::text;
 use crate::index::{dir_of, Value};
-use crate::syntax::hcl::{self, owner_of};
+use crate::syntax::hcl;
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::Body;
 use hcl_edit::Span;
@@ -104,7 +104,7 @@ impl Check for RwoRecreate {
             if !self.params.resource_types.iter().any(|t| t == ty) {
                 continue;
             }
-            let Some(owner) = owner_of(resource) else {
+            let Some(owner) = ctx.owner(resource) else {
                 continue;
             };
             let Some(spec) = hcl::block(&resource.body, "spec") else {

@@ -8,7 +8,7 @@
 
 use super::{Check, Emitter, FileContext};
 use crate::index::{dir_of, Value};
-use crate::syntax::hcl::{self, owner_of};
+use crate::syntax::hcl;
 use hcl_edit::expr::Expression;
 use hcl_edit::Span;
 use serde::Deserialize;
@@ -51,7 +51,7 @@ impl Check for RequiredAttribute {
             if !p.resource_types.iter().any(|t| t == ty) {
                 continue;
             }
-            let Some(owner) = owner_of(resource) else {
+            let Some(owner) = ctx.owner(resource) else {
                 continue;
             };
             let value = hcl::attr(&resource.body, &p.attribute);
@@ -128,7 +128,7 @@ impl Check for ManifestField {
                 .map(|a| format!("`{a}`"))
                 .collect::<Vec<_>>()
                 .join(" or ");
-            let Some(owner) = owner_of(resource) else {
+            let Some(owner) = ctx.owner(resource) else {
                 continue;
             };
             let Some(manifest) = hcl::attr(&resource.body, "manifest") else {

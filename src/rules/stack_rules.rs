@@ -18,7 +18,7 @@ use super::claims::{claim_class, NFS_MODULE};
 use super::pods::{containers, pod_spec};
 use super::{Check, Emitter, FileContext};
 use crate::index::{dir_of, Value};
-use crate::syntax::hcl::{self, owner_of, Owner};
+use crate::syntax::hcl::{self, Owner};
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Body};
 use hcl_edit::Span;
@@ -117,7 +117,7 @@ impl Check for NotOnNfs {
             let Some(pod) = pod_spec(ty, resource) else {
                 continue;
             };
-            let Some(owner) = owner_of(resource) else {
+            let Some(owner) = ctx.owner(resource) else {
                 continue;
             };
             // Exact names: `prometheus` must not catch `prometheus-node-exporter`, nor
@@ -189,7 +189,7 @@ impl Check for SqliteNotOnNfs {
             let Some(pod) = pod_spec(ty, resource) else {
                 continue;
             };
-            let Some(owner) = owner_of(resource) else {
+            let Some(owner) = ctx.owner(resource) else {
                 continue;
             };
             let nfs = nfs_volumes(ctx, &pod.block.body);
@@ -296,7 +296,7 @@ impl Check for Gpu {
             let Some(pod) = pod_spec(ty, resource) else {
                 continue;
             };
-            let Some(owner) = owner_of(resource) else {
+            let Some(owner) = ctx.owner(resource) else {
                 continue;
             };
             let gpu = containers(pod.block).iter().any(|c| {
@@ -466,7 +466,7 @@ impl Check for BackupCronjob {
             if !ty.starts_with("kubernetes_persistent_volume_claim") {
                 continue;
             }
-            let Some(owner) = owner_of(resource) else {
+            let Some(owner) = ctx.owner(resource) else {
                 continue;
             };
             let class = hcl::block(&resource.body, "spec")
@@ -635,7 +635,7 @@ impl Check for Replicas {
             let Some(service) = matches_service(&name, &p.services) else {
                 continue;
             };
-            let Some(owner) = owner_of(resource) else {
+            let Some(owner) = ctx.owner(resource) else {
                 continue;
             };
             let replicas =
