@@ -29,7 +29,7 @@ impl FileKind {
         };
         // Compared without case, without lower-casing a copy of every name.
         let is = |names: &[&str]| names.iter().any(|n| ext.eq_ignore_ascii_case(n));
-        if ext == "tf" || is(&["tf", "hcl", "tfvars"]) {
+        if is(&["tf", "hcl", "tfvars"]) {
             FileKind::Hcl
         } else if is(&["yaml", "yml"]) {
             FileKind::Yaml

@@ -2,7 +2,7 @@
 //! volumes default to `hard,timeo=600` and cannot carry mount options.
 
 use super::{Check, Emitter, FileContext};
-use crate::syntax::hcl::{self, Owner};
+use crate::syntax::hcl;
 use hcl_edit::structure::{Block, Body};
 use hcl_edit::Span;
 use serde::Deserialize;
@@ -24,23 +24,13 @@ impl InlineNfsVolume {
 
 /// Walks `body` inside `resource`, whose owner is only worked out when there is something
 /// to report (most resources mount no NFS).
-fn walk(
-    body: &Body,
-    in_volume: bool,
-    resource: &Block,
-    owner: &mut Option<std::rc::Rc<Owner>>,
-    ctx: &FileContext,
-    out: &mut Emitter,
-) {
+fn walk(body: &Body, in_volume: bool, resource: &Block, ctx: &FileContext, out: &mut Emitter) {
     for block in body.iter().filter_map(|s| s.as_block()) {
         let ident = block.ident.as_str();
         let dynamic_nfs =
             ident == "dynamic" && block.labels.first().map(|l| l.as_str()) == Some("nfs");
         if (ident == "nfs" || dynamic_nfs) && in_volume {
-            if owner.is_none() {
-                *owner = ctx.owner(resource);
-            }
-            let Some(owner) = owner.as_ref() else {
+            let Some(owner) = ctx.owner(resource) else {
                 return;
             };
             let span = block.ident.span().unwrap_or(owner.header.clone());
@@ -51,7 +41,7 @@ fn walk(
                     owner.address
                 ),
             )
-            .owned_by(owner, ctx.file)
+            .owned_by(&owner, ctx.file)
             .related(ctx.file, owner.header.clone(), "in this resource");
             continue;
         }
@@ -62,7 +52,7 @@ fn walk(
         } else {
             in_volume && ident == "content"
         };
-        walk(&block.body, next, resource, owner, ctx, out);
+        walk(&block.body, next, resource, ctx, out);
     }
 }
 
@@ -70,7 +60,7 @@ impl Check for InlineNfsVolume {
     fn check(&self, ctx: &FileContext, out: &mut Emitter) {
         let Some(hcl_file) = ctx.hcl else { return };
         for (_ty, _name, resource) in hcl::resources(&hcl_file.body) {
-            walk(&resource.body, false, resource, &mut None, ctx, out);
+            walk(&resource.body, false, resource, ctx, out);
         }
     }
 }

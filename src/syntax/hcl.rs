@@ -283,8 +283,8 @@ impl Visit for RegionVisitor {
 
 /// The owner description of a top-level `resource`, `data` or `module` block.
 pub fn owner_of(block: &Block) -> Option<Owner> {
-    // Every rule asks this of every resource: no `format!`, no label vector (3.6% of an
-    // audit, callgrind).
+    // Asked of nearly every resource (rules go through `FileContext::owner`, which asks once
+    // per resource): no `format!`, no label vector (3.6% of an audit, callgrind).
     let mut labels = block.labels.iter().map(|l| l.as_str());
     let address = match (
         block.ident.as_str(),
